@@ -29,13 +29,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from rsrepro.errors import RsreproError
 from rsrepro.io import replace_dir, temp_dir_beside
 
 META_COLUMNS = ("file", "class_idx", "class_name", "scene", "official_split")
 FORMAT_VERSION = 1
 
 
-class PreparedDataError(RuntimeError):
+class PreparedDataError(RsreproError):
     """A prepared dataset is missing, incomplete or inconsistent."""
 
 

@@ -19,8 +19,10 @@ from typing import Any
 
 import numpy as np
 
+from rsrepro.errors import RsreproError
 
-class SplitError(ValueError):
+
+class SplitError(RsreproError):
     """A split cannot be made as asked (too few images or classes)."""
 
 

@@ -1,0 +1,19 @@
+# rsrepro: reproduce LSE-Net, SWAN and DSVA end to end.
+#   snakemake --cores all                                   embedded preset (synthetic data, CPU, minutes)
+#   snakemake --cores all --configfile config/paper.yaml    paper preset (real data, GPU)
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "params.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        ALL_TARGETS,

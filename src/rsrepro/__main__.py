@@ -1,0 +1,5 @@
+import sys
+
+from rsrepro.cli import main
+
+sys.exit(main())

@@ -1,0 +1,78 @@
+"""params.yaml validation: one clear message naming the key, the value and what is allowed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from rsrepro.errors import RsreproError
+
+
+class ParamsError(RsreproError):
+    """params.yaml (or a config overlay) does not match the schema."""
+
+
+def load_schema(path: str | Path) -> dict[str, Any]:
+    return yaml.safe_load(Path(path).read_text())
+
+
+def _key_path(path: Any) -> str:
+    key = ""
+    for part in path:
+        key += f"[{part}]" if isinstance(part, int) else (f".{part}" if key else str(part))
+    return key or "(top level)"
+
+
+def _explain(error: jsonschema.ValidationError) -> str:
+    where = _key_path(error.absolute_path)
+    schema = error.schema
+    if error.validator == "additionalProperties":
+        allowed = sorted(schema.get("properties", {}))
+        unknown = sorted(set(error.instance) - set(allowed))
+        return f"{where}: unknown key(s) {', '.join(map(repr, unknown))}; allowed keys: {', '.join(allowed)}"
+    if error.validator == "enum" and "propertyNames" in error.schema_path:
+        allowed = ", ".join(map(repr, schema["enum"]))
+        return f"{where}: key {error.instance!r} is not allowed; allowed keys: {allowed}"
+    if error.validator == "enum":
+        allowed = ", ".join(map(repr, schema["enum"]))
+        return f"{where} = {error.instance!r} is not allowed; allowed values: {allowed}"
+    if error.validator == "type":
+        return f"{where} = {error.instance!r} has the wrong type; expected {schema['type']}"
+    if error.validator == "required":
+        return f"{where}: {error.message}"
+    return f"{where} = {error.instance!r}: {error.message}"
+
+
+def validate_params(config: dict[str, Any], schema: dict[str, Any], source: str = "params.yaml") -> None:
+    """Raise :class:`ParamsError` with one readable line per problem (most specific first)."""
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(config), key=lambda e: (list(e.absolute_path), e.validator))
+    if errors:
+        lines = "\n".join(f"  - {_explain(e)}" for e in errors)
+        raise ParamsError(
+            f"{source} is invalid:\n{lines}\nFix these entries (see the comments in params.yaml)."
+        )
+    _check_cross_references(config, source)
+
+
+def _check_cross_references(config: dict[str, Any], source: str) -> None:
+    """Rules a schema cannot express: every dataset a paper uses is configured for it."""
+    problems = [
+        f"lsenet.train_ratios has no entry for dataset {name!r} listed in lsenet.datasets; "
+        f"add e.g. `{name}: [0.5]` under lsenet.train_ratios"
+        for name in config["lsenet"]["datasets"]
+        if name not in config["lsenet"]["train_ratios"]
+    ]
+    problems += [
+        f"{paper}.datasets lists {name!r} but data.{name} is not configured; "
+        f"add a data.{name} section (config/paper.yaml has one for every real dataset)"
+        for paper in ("lsenet", "swan", "dsva")
+        for name in config[paper]["datasets"]
+        if name not in config["data"]
+    ]
+    if problems:
+        lines = "\n".join(f"  - {p}" for p in problems)
+        raise ParamsError(f"{source} is invalid:\n{lines}")

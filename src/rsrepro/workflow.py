@@ -1,0 +1,76 @@
+"""Helpers for the Snakemake rule files (kept here, importable and unit-tested, not in .smk files).
+
+Paths are relative to the working directory, as Snakemake expects; all outputs live under ``results/``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+RESULTS = "results"
+PREPARED = f"{RESULTS}/prepared"
+SPLITS = f"{RESULTS}/splits"
+LOGS = f"{RESULTS}/logs"
+BENCHMARKS = f"{RESULTS}/benchmarks"
+FIGURES = f"{RESULTS}/figures"
+SOURCE_ROOT = Path(__file__).resolve().parent
+
+
+def put_interpreter_on_path() -> None:
+    """Let rules call the `rsrepro` command of the interpreter running Snakemake, activated or not."""
+    bin_dir = str(Path(sys.executable).parent)
+    os.environ["PATH"] = os.pathsep.join([bin_dir, os.environ.get("PATH", "")])
+
+
+def as_json(section: Any) -> str:
+    """A config section as one JSON string: passed to the CLI and compared by Snakemake's params trigger."""
+    return json.dumps(section, sort_keys=True)
+
+
+def code(*parts: str) -> list[str]:
+    """Source files of rsrepro modules/packages (``"data/synthetic"``, ``"models/swan"``) as rule inputs.
+
+    Snakemake does not track code imported by a rule's command; listing it as input reruns the jobs that
+    use it when it changes (files under 1 MB are compared by checksum, so a fresh clone reruns nothing).
+    """
+    found: list[Path] = []
+    for part in parts:
+        path = SOURCE_ROOT / part
+        if path.is_dir():
+            found += sorted(path.rglob("*.py"))
+        elif path.with_suffix(".py").is_file():
+            found.append(path.with_suffix(".py"))
+        else:
+            raise FileNotFoundError(f"code({part!r}): no module or package {path}")
+    return [os.path.relpath(p) for p in found]
+
+
+def split_tag(split: str) -> str:
+    """A paper split such as '60/10' as a file-name part, '60-10'."""
+    return split.replace("/", "-")
+
+
+def classification_split_files(config: dict[str, Any], dataset: str) -> list[str]:
+    cfg = config["lsenet"]
+    return [
+        f"{SPLITS}/{dataset}/classification/ratio{ratio}_seed{seed}.json"
+        for ratio in cfg["train_ratios"][dataset]
+        for seed in cfg["split_seeds"]
+    ]
+
+
+def retrieval_split_files(config: dict[str, Any], dataset: str) -> list[str]:
+    return [f"{SPLITS}/{dataset}/retrieval/seed{seed}.json" for seed in config["swan"]["run_seeds"]]
+
+
+def zero_shot_split_files(config: dict[str, Any], dataset: str) -> list[str]:
+    cfg = config["dsva"]
+    return [
+        f"{SPLITS}/{dataset}/zero_shot/{split_tag(split)}_seed{seed}.json"
+        for split in cfg["splits"]
+        for seed in cfg["split_seeds"]
+    ]

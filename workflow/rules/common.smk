@@ -1,0 +1,32 @@
+# Shared by every rule file. Helpers live in the rsrepro.workflow module, where they are unit-tested.
+import sys
+
+from rsrepro.config import ParamsError, load_schema, validate_params
+from rsrepro.workflow import (
+    BENCHMARKS,
+    FIGURES,
+    LOGS,
+    PREPARED,
+    RESULTS,
+    SPLITS,
+    as_json,
+    classification_split_files,
+    code,
+    put_interpreter_on_path,
+    retrieval_split_files,
+    split_tag,
+    zero_shot_split_files,
+)
+
+try:
+    validate_params(config, load_schema(workflow.source_path("../schemas/params.schema.yaml")))
+except ParamsError as error:
+    # A plain message instead of a traceback: it already names the key, the value and the fix.
+    sys.exit(f"rsrepro: {error}")
+
+put_interpreter_on_path()
+
+ENV = "../envs/rsrepro.yaml"
+
+# Each stage's rule file appends the files it must produce, and `rule all` asks for them.
+ALL_TARGETS = []
