@@ -17,7 +17,10 @@ from typing import Any
 
 from rsrepro.errors import RsreproError
 
-COMMAND_MODULES = ("rsrepro.data.commands",)
+COMMAND_MODULES = (
+    "rsrepro.data.commands",
+    "rsrepro.reports.commands",
+)
 
 
 def json_object(text: str) -> dict[str, Any]:

@@ -1,0 +1,1 @@
+"""Evaluation metrics (pure NumPy, checked against brute force in the tests)."""

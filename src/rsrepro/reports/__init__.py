@@ -1,0 +1,1 @@
+"""Report rendering: papermill-executed notebooks turned into HTML, and shared plotting helpers."""

@@ -1,0 +1,1 @@
+"""Training machinery shared by the three papers: devices, seeding, batches, augmentation, resuming."""

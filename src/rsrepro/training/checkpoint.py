@@ -1,0 +1,130 @@
+"""Resumable training: an epoch loop that checkpoints everything after every epoch.
+
+An interrupted job rerun by Snakemake (or by hand) continues from the last finished epoch with the
+same model, optimiser, scheduler, RNG states and history, so the result equals an uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import torch
+
+from rsrepro.io import atomic_path
+
+log = logging.getLogger(__name__)
+
+
+class Stateful(Protocol):
+    def state_dict(self) -> dict[str, Any]: ...
+
+    def load_state_dict(self, state: dict[str, Any]) -> Any: ...
+
+
+def save_torch(obj: Any, path: str | Path) -> None:
+    """torch.save, atomically (a crash mid-write leaves the previous file intact)."""
+    with atomic_path(path, ".pt") as tmp:
+        torch.save(obj, tmp)
+
+
+def load_torch(path: str | Path, map_location: str | torch.device = "cpu") -> Any:
+    """torch.load with ``weights_only=True``: checkpoints cannot execute code when loaded."""
+    return torch.load(path, map_location=map_location, weights_only=True)
+
+
+def _rng_state(generator: torch.Generator | None) -> dict[str, Any]:
+    _, keys, pos, *_ = np.random.get_state()
+    state = {
+        "torch": torch.get_rng_state(),
+        "python": list(random.getstate()[1]),
+        "numpy": (torch.from_numpy(keys.astype(np.int64)), int(pos)),
+    }
+    if generator is not None:
+        state["generator"] = generator.get_state()
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def _restore_rng(state: dict[str, Any], generator: torch.Generator | None) -> None:
+    torch.set_rng_state(state["torch"])
+    random.setstate((3, tuple(int(v) for v in state["python"]), None))
+    keys, pos = state["numpy"]
+    np.random.set_state(("MT19937", keys.numpy().astype(np.uint32), pos, 0, 0.0))
+    if generator is not None and "generator" in state:
+        generator.set_state(state["generator"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+@dataclass
+class EpochLoop:
+    """Run ``n_epochs`` of ``train_epoch(epoch) -> metrics``, optionally ``validate(epoch) -> metrics``.
+
+    ``components`` are everything with state (model, optimiser, scheduler...). After each epoch the loop
+    appends ``{"epoch", **train, **val}`` to ``history``, saves ``last.pt`` (all state) and, when
+    ``select`` names a validation metric that improved (higher is better), ``best.pt`` (weights of
+    ``components["model"]`` only).
+    """
+
+    directory: Path
+    components: dict[str, Stateful]
+    generator: torch.Generator | None = None
+    select: str | None = None
+    history: list[dict[str, float]] = field(default_factory=list)
+
+    @property
+    def last_path(self) -> Path:
+        return Path(self.directory) / "last.pt"
+
+    @property
+    def best_path(self) -> Path:
+        return Path(self.directory) / "best.pt"
+
+    def _resume(self) -> int:
+        if not self.last_path.exists():
+            return 0
+        state = load_torch(self.last_path)
+        for name, component in self.components.items():
+            component.load_state_dict(state["components"][name])
+        _restore_rng(state["rng"], self.generator)
+        self.history = state["history"]
+        log.info("resumed from %s after epoch %d", self.last_path, state["epoch"])
+        return state["epoch"] + 1
+
+    def best_value(self) -> float:
+        values = [h[self.select] for h in self.history if self.select in h]
+        return max(values) if values else -float("inf")
+
+    def run(
+        self,
+        n_epochs: int,
+        train_epoch: Callable[[int], dict[str, float]],
+        validate: Callable[[int], dict[str, float]] | None = None,
+    ) -> list[dict[str, float]]:
+        start = self._resume()
+        for epoch in range(start, n_epochs):
+            record = {"epoch": epoch, **train_epoch(epoch)}
+            if validate is not None:
+                record.update(validate(epoch))
+            improved = self.select is not None and record[self.select] > self.best_value()
+            self.history.append(record)
+            log.info("epoch %d: %s", epoch, {k: round(v, 4) for k, v in record.items()})
+            if improved:
+                save_torch({"epoch": epoch, "model": self.components["model"].state_dict()}, self.best_path)
+            save_torch(
+                {
+                    "epoch": epoch,
+                    "components": {name: c.state_dict() for name, c in self.components.items()},
+                    "rng": _rng_state(self.generator),
+                    "history": self.history,
+                },
+                self.last_path,
+            )
+        return self.history

@@ -1,0 +1,29 @@
+"""Device choice and seeding."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import torch
+
+from rsrepro.errors import RsreproError
+
+
+def pick_device(requested: str = "auto") -> torch.device:
+    """``auto`` takes the GPU when there is one; ``cuda`` without a GPU is an error, not a silent CPU run."""
+    if requested == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if requested.startswith("cuda") and not torch.cuda.is_available():
+        raise RsreproError(
+            f"device {requested!r} asked for, but no CUDA GPU is visible; set device: auto or cpu"
+        )
+    return torch.device(requested)
+
+
+def seed_everything(seed: int) -> torch.Generator:
+    """Seed Python, NumPy and torch; return a torch Generator for the caller's own sampling."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    return torch.Generator().manual_seed(seed)
