@@ -53,7 +53,7 @@ def scene_recall(
     q = torch.tensor([codes[s] for s in query_scene])
     items = torch.tensor([codes[s] for s in item_scene])
     has_scene = torch.tensor([s != "" for s in query_scene])
-    top = sims.topk(max(ks), dim=1).indices
+    top = sims.topk(min(max(ks), sims.shape[1]), dim=1).indices  # r beyond the gallery: all of it
     same = (items[top] == q.view(-1, 1))[has_scene].double()
     return {k: 100.0 * same[:, :k].mean().item() for k in ks}
 

@@ -108,7 +108,9 @@ class VMSF(nn.Module):
         super().__init__()
         self.p2, self.p3, self.p4 = nn.Conv2d(c2, c2, 1), nn.Conv2d(c3, c3 // 2, 1), nn.Conv2d(c4, c4 // 2, 1)
         self.fuse = conv_bn_relu(c2 + c3 // 2 + c4 // 2, dim)
-        self.mlp = nn.Sequential(nn.Linear(dim, 2 * dim), nn.ReLU(inplace=True), nn.Dropout(0.2), nn.Linear(2 * dim, dim))
+        self.mlp = nn.Sequential(
+            nn.Linear(dim, 2 * dim), nn.ReLU(inplace=True), nn.Dropout(0.2), nn.Linear(2 * dim, dim)
+        )
 
     def forward(self, l2: torch.Tensor, l3: torch.Tensor, l4: torch.Tensor) -> torch.Tensor:
         size = l3.shape[-2:]
@@ -144,7 +146,9 @@ class ImageEncoder(nn.Module):
     def __init__(self, cfg: SwanConfig) -> None:
         super().__init__()
         self.cfg = cfg
-        self.backbone = resnet50(num_classes=30) if cfg.backbone == "resnet50" else SmallResNet(cfg.small_widths)
+        self.backbone = (
+            resnet50(num_classes=30) if cfg.backbone == "resnet50" else SmallResNet(cfg.small_widths)
+        )
         c_stem, c2, c3, c4 = stage_channels(self.backbone)
         self.backbone.requires_grad_(cfg.train_backbone)
         self.filter = conv_bn_relu(c_stem, cfg.filter_channels)
@@ -230,7 +234,9 @@ class TextEncoder(nn.Module):
         self.ga_bn = nn.BatchNorm1d(d)
         self.ga_dropout = nn.Dropout(0.2)
         self.phrases = nn.ModuleList([PhraseConv(d, 2), PhraseConv(d, 3)])
-        self.mlp = nn.Sequential(nn.Linear(d, 2 * d), nn.ReLU(inplace=True), nn.Dropout(0.1), nn.Linear(2 * d, d))
+        self.mlp = nn.Sequential(
+            nn.Linear(d, 2 * d), nn.ReLU(inplace=True), nn.Dropout(0.1), nn.Linear(2 * d, d)
+        )
 
     def forward(self, tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """``tokens``: B x L (0 = padding), ``lengths``: B real lengths (CPU tensor) -> B x D, L2-normed."""
@@ -285,8 +291,13 @@ def swan_paper(vocab_size: int, faithful: bool = True, **overrides) -> SWAN:
 def swan_embedded(vocab_size: int, faithful: bool = True, **overrides) -> SWAN:
     """The embedded preset: a small ResNet (same stages) at 64 px, narrower everything."""
     defaults = dict(
-        backbone="small", train_backbone=True, embed_dim=128, word_dim=64, filter_channels=16,
-        token_pool=4, sfgs_heads=4,
+        backbone="small",
+        train_backbone=True,
+        embed_dim=128,
+        word_dim=64,
+        filter_channels=8,
+        token_pool=4,
+        sfgs_heads=4,
     )
     return SWAN(SwanConfig(vocab_size=vocab_size, faithful=faithful, **(defaults | overrides)))
 
@@ -301,7 +312,9 @@ def init_embeddings(embedding: nn.Embedding, words: tuple[str, ...], vectors_fil
     """
     path = Path(vectors_file)
     if not path.is_file():
-        raise RsreproError(f"word vectors {path} not found; run the GloVe extraction rule or set word_vectors: none")
+        raise RsreproError(
+            f"word vectors {path} not found; run the GloVe extraction rule or set word_vectors: none"
+        )
     weight = embedding.weight.data
     if path.suffix == ".npy":
         vectors = np.load(path)

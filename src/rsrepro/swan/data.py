@@ -26,7 +26,9 @@ class CaptionSet:
     caption_image: np.ndarray  # caption -> position in ``images``
 
     @classmethod
-    def build(cls, data: PreparedDataset, images: np.ndarray, vocab: Vocabulary, faithful: bool) -> CaptionSet:
+    def build(
+        cls, data: PreparedDataset, images: np.ndarray, vocab: Vocabulary, faithful: bool
+    ) -> CaptionSet:
         if not data.has("captions"):
             raise RsreproError(f"dataset {data.name!r} has no captions; SWAN needs a retrieval dataset")
         captions = data.captions
@@ -50,10 +52,8 @@ def pad_tokens(token_lists: list[list[int]], min_length: int = 0) -> tuple[torch
     return out, lengths
 
 
-def train_pairs(
-    captions: CaptionSet, per_image: int | str, generator: torch.Generator
-) -> np.ndarray:
-    """Caption indices of one epoch: every caption (``all``, the original) or ``per_image`` drawn per image."""
+def train_pairs(captions: CaptionSet, per_image: int | str, generator: torch.Generator) -> np.ndarray:
+    """Caption indices of one epoch: every caption (``all``, the original) or ``per_image`` per image."""
     if per_image == "all":
         return np.arange(len(captions.tokens))
     counts = np.bincount(captions.caption_image)

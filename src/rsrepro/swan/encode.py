@@ -10,9 +10,14 @@ from rsrepro.training.batches import index_batches
 
 
 @torch.no_grad()
-def encode_images(model, images: np.ndarray, rows: np.ndarray, pipeline: ImagePipeline, batch_size: int) -> torch.Tensor:
+def encode_images(
+    model, images: np.ndarray, rows: np.ndarray, pipeline: ImagePipeline, batch_size: int
+) -> torch.Tensor:
     model.eval()
-    out = [model.image(pipeline.eval(images, batch)).float().cpu() for batch in index_batches(rows, batch_size, shuffle=False)]
+    out = [
+        model.image(pipeline.eval(images, batch)).float().cpu()
+        for batch in index_batches(rows, batch_size, shuffle=False)
+    ]
     return torch.cat(out)
 
 

@@ -20,15 +20,15 @@ from rsrepro.io import read_json, write_json
 # nltk.corpus.stopwords.words("english") (179 words, NLTK 3.x as used by SWAN's environment).
 NLTK_ENGLISH_STOPWORDS = frozenset(
     """i me my myself we our ours ourselves you you're you've you'll you'd your yours yourself yourselves
-    he him his himself she she's her hers herself it it's its itself they them their theirs themselves what
-    which who whom this that that'll these those am is are was were be been being have has had having do
-    does did doing a an the and but if or because as until while of at by for with about against between
-    into through during before after above below to from up down in out on off over under again further
-    then once here there when where why how all any both each few more most other some such no nor not only
-    own same so than too very s t can will just don don't should should've now d ll m o re ve y ain aren
-    aren't couldn couldn't didn didn't doesn doesn't hadn hadn't hasn hasn't haven haven't isn isn't ma
-    mightn mightn't mustn mustn't needn needn't shan shan't shouldn shouldn't wasn wasn't weren weren't won
-    won't wouldn wouldn't""".split()
+    he him his himself she she's her hers herself it it's its itself they them their theirs themselves
+    what which who whom this that that'll these those am is are was were be been being have has had
+    having do does did doing a an the and but if or because as until while of at by for with about
+    against between into through during before after above below to from up down in out on off over
+    under again further then once here there when where why how all any both each few more most other
+    some such no nor not only own same so than too very s t can will just don don't should should've now
+    d ll m o re ve y ain aren aren't couldn couldn't didn didn't doesn doesn't hadn hadn't hasn hasn't
+    haven haven't isn isn't ma mightn mightn't mustn mustn't needn needn't shan shan't shouldn shouldn't
+    wasn wasn't weren weren't won won't wouldn wouldn't""".split()  # noqa: SIM905
 )
 # The punctuation tokens SWAN's vocab.py and data.py drop (other symbols stay tokens, as in the original).
 PUNCTUATION = frozenset(",.:;?()[]&!*@#$%")
@@ -151,7 +151,9 @@ def build_vocabulary(captions: Iterable[str], min_count: int = 5) -> Vocabulary:
     return Vocabulary((*[w for w, n in counter.items() if n >= min_count], UNK))
 
 
-def vocabulary_captions(captions: Sequence[Sequence[str]], official_split: Sequence[str], source: str) -> list[str]:
+def vocabulary_captions(
+    captions: Sequence[Sequence[str]], official_split: Sequence[str], source: str
+) -> list[str]:
     """Captions the vocabulary is built from: official ``train`` images, or ``train_test`` (the original
     built it from train_caps.txt + test_caps.txt, so the published files contain test-only words)."""
     keep = {"train": {"train"}, "train_test": {"train", "test"}}[source]

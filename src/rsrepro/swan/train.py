@@ -26,7 +26,9 @@ log = logging.getLogger(__name__)
 VARIANTS = {"faithful": True, "corrected": False}
 
 
-def build_model(model_cfg: dict[str, Any], vocab: Vocabulary, variant: str, vectors_file: str | Path | None = None) -> SWAN:
+def build_model(
+    model_cfg: dict[str, Any], vocab: Vocabulary, variant: str, vectors_file: str | Path | None = None
+) -> SWAN:
     """The model of a params ``model`` section; loads backbone weights and word vectors when named."""
     if variant not in VARIANTS:
         raise RsreproError(f"SWAN variant {variant!r} unknown; use one of {sorted(VARIANTS)}")
@@ -42,7 +44,9 @@ def build_model(model_cfg: dict[str, Any], vocab: Vocabulary, variant: str, vect
     return model
 
 
-def hinge_triplet_loss(image: torch.Tensor, text: torch.Tensor, margin: float, max_violation: bool) -> torch.Tensor:
+def hinge_triplet_loss(
+    image: torch.Tensor, text: torch.Tensor, margin: float, max_violation: bool
+) -> torch.Tensor:
     """SWAN's two-way hinge loss over the in-batch similarity matrix (pair i is (image i, caption i)).
 
     Summed over all negatives (the released default) or over the hardest negative per query.
@@ -63,8 +67,14 @@ def learning_rate(cfg: dict[str, Any], epoch: int) -> float:
     return cfg["lr"] * cfg["lr_decay"] ** ((epoch + 1) // cfg["lr_decay_every"])
 
 
-def evaluate_split(model: SWAN, data: PreparedDataset, captions: CaptionSet, pipeline: ImagePipeline,
-                   batch_size: int, with_scenes: bool) -> tuple[dict[str, float], torch.Tensor, torch.Tensor]:
+def evaluate_split(
+    model: SWAN,
+    data: PreparedDataset,
+    captions: CaptionSet,
+    pipeline: ImagePipeline,
+    batch_size: int,
+    with_scenes: bool,
+) -> tuple[dict[str, float], torch.Tensor, torch.Tensor]:
     images = encode_images(model, data.images, captions.images, pipeline, batch_size)
     texts = encode_captions(model, captions, pipeline.device, batch_size)
     scenes = captions.scenes(data) if with_scenes else None
@@ -107,22 +117,33 @@ def train_run(
             tokens, lengths = pad_tokens([train_caps.tokens[i] for i in batch])
             with autocast:
                 image, text = model(pipeline.train(data.images, rows, generator), tokens.to(device), lengths)
-                loss = hinge_triplet_loss(image.float(), text.float(), train_cfg["margin"], train_cfg["max_violation"])
+                loss = hinge_triplet_loss(
+                    image.float(), text.float(), train_cfg["margin"], train_cfg["max_violation"]
+                )
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
             total, n = total + loss.item() * len(batch), n + len(batch)
-        return {"loss": total / n, "lr": optimizer.param_groups[0]["lr"], "pairs_per_s": n / (time.perf_counter() - start)}
+        return {
+            "loss": total / n,
+            "lr": optimizer.param_groups[0]["lr"],
+            "pairs_per_s": n / (time.perf_counter() - start),
+        }
 
     def validate(epoch: int) -> dict[str, float]:
         metrics, _, _ = evaluate_split(model, data, val_caps, pipeline, train_cfg["eval_batch_size"], False)
         return {f"val_{k}": v for k, v in metrics.items() if "R@" in k or k == "mR"}
 
-    loop = EpochLoop(out_dir / "checkpoints", {"model": model, "optimizer": optimizer}, generator, select="val_mR")
+    loop = EpochLoop(
+        out_dir / "checkpoints", {"model": model, "optimizer": optimizer}, generator, select="val_mR"
+    )
     history = loop.run(int(train_cfg["epochs"]), train_epoch, validate)
     best = torch.load(loop.best_path, map_location="cpu", weights_only=True)
     save_torch({"model": best["model"], "epoch": best["epoch"], "variant": variant}, out_dir / "model.pt")
-    write_json(out_dir / "history.json", {"variant": variant, "seed": split["seed"], "best_epoch": best["epoch"], "history": history})
+    write_json(
+        out_dir / "history.json",
+        {"variant": variant, "seed": split["seed"], "best_epoch": best["epoch"], "history": history},
+    )
     return history
 
 
@@ -150,10 +171,21 @@ def evaluate_run(
         model, data, captions, ImagePipeline(cfg["train"], device), cfg["train"]["eval_batch_size"], True
     )
     seconds = time.perf_counter() - start
-    result = {"variant": variant, "seed": split["seed"], "n_images": len(captions.images),
-              "n_captions": len(captions.tokens), "eval_seconds": seconds, **metrics}
+    result = {
+        "variant": variant,
+        "seed": split["seed"],
+        "n_images": len(captions.images),
+        "n_captions": len(captions.tokens),
+        "eval_seconds": seconds,
+        **metrics,
+    }
     write_json(out_dir / "metrics.json", result)
     with atomic_path(out_dir / "embeddings.npz", ".npz") as tmp, tmp.open("wb") as f:
-        np.savez(f, images=images.numpy(), captions=texts.numpy(), image_index=captions.images,
-                 caption_image=captions.caption_image)
+        np.savez(
+            f,
+            images=images.numpy(),
+            captions=texts.numpy(),
+            image_index=captions.images,
+            caption_image=captions.caption_image,
+        )
     return result
