@@ -111,7 +111,7 @@ def train_run(
             group["lr"] = learning_rate(train_cfg, epoch)
         model.train()
         pairs = train_pairs(train_caps, train_cfg["captions_per_image"], generator)
-        total, n, start = 0.0, 0, time.perf_counter()
+        total, n, steps, start = 0.0, 0, 0, time.perf_counter()
         for batch in index_batches(pairs, train_cfg["batch_size"], shuffle=True, generator=generator):
             rows = train_caps.images[train_caps.caption_image[batch]]
             tokens, lengths = pad_tokens([train_caps.tokens[i] for i in batch])
@@ -123,9 +123,9 @@ def train_run(
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
-            total, n = total + loss.item() * len(batch), n + len(batch)
+            total, n, steps = total + loss.item(), n + len(batch), steps + 1
         return {
-            "loss": total / n,
+            "loss": total / steps,  # per batch, summed over its negatives as the original logs it
             "lr": optimizer.param_groups[0]["lr"],
             "pairs_per_s": n / (time.perf_counter() - start),
         }
