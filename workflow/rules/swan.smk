@@ -1,4 +1,5 @@
-# SWAN (ICMR 2023): vocabulary (features), k training runs per variant, test evaluation, aggregate, report.
+# SWAN (ICMR 2023): vocabulary (features), k runs per variant (train, then one test evaluation of the
+# best-validation checkpoint in the same job), aggregate over runs, report.
 import os
 
 from rsrepro.swan import targets as swan_targets
@@ -36,10 +37,12 @@ rule swan_train:
         vocab=f"{SWAN_DIR}/{{dataset}}/vocab.json",
         vectors=lambda w: swan_targets.word_vectors_inputs(config, w.dataset),
         weights=swan_targets.backbone_weights_inputs(config),
-        code=code("models/swan", "swan"),
+        code=code("models/swan", "swan", "metrics/retrieval"),
     output:
         model=f"{SWAN_DIR}/{{dataset}}/{{variant}}/seed{{seed}}/model.pt",
         history=f"{SWAN_DIR}/{{dataset}}/{{variant}}/seed{{seed}}/history.json",
+        metrics=f"{SWAN_DIR}/{{dataset}}/{{variant}}/seed{{seed}}/metrics.json",
+        embeddings=f"{SWAN_DIR}/{{dataset}}/{{variant}}/seed{{seed}}/embeddings.npz",
     params:
         cfg=as_json({k: config["swan"][k] for k in ("model", "train")}),
         out_dir=lambda w, output: os.path.dirname(output.model),
@@ -55,32 +58,6 @@ rule swan_train:
         "rsrepro swan-train --prepared {input.data} --split {input.split} --vocab {input.vocab}"
         " --out-dir {params.out_dir} --variant {wildcards.variant} --threads {threads} {params.vectors}"
         " --params {params.cfg:q} > {log} 2>&1"
-
-
-rule swan_evaluate:
-    input:
-        data=f"{PREPARED}/{{dataset}}",
-        split=f"{SPLITS}/{{dataset}}/retrieval/seed{{seed}}.json",
-        vocab=f"{SWAN_DIR}/{{dataset}}/vocab.json",
-        model=f"{SWAN_DIR}/{{dataset}}/{{variant}}/seed{{seed}}/model.pt",
-        code=code("models/swan", "swan", "metrics/retrieval"),
-    output:
-        metrics=f"{SWAN_DIR}/{{dataset}}/{{variant}}/seed{{seed}}/metrics.json",
-        embeddings=f"{SWAN_DIR}/{{dataset}}/{{variant}}/seed{{seed}}/embeddings.npz",
-    params:
-        cfg=as_json({k: config["swan"][k] for k in ("model", "train")}),
-        out_dir=lambda w, output: os.path.dirname(output.metrics),
-    log:
-        f"{LOGS}/swan/{{dataset}}/{{variant}}_seed{{seed}}_evaluate.log",
-    benchmark:
-        f"{BENCHMARKS}/swan/{{dataset}}/{{variant}}_seed{{seed}}_evaluate.tsv"
-    conda:
-        ENV
-    threads: config["swan"]["threads"]
-    shell:
-        "rsrepro swan-evaluate --prepared {input.data} --split {input.split} --vocab {input.vocab}"
-        " --weights {input.model} --out-dir {params.out_dir} --variant {wildcards.variant}"
-        " --threads {threads} --params {params.cfg:q} > {log} 2>&1"
 
 
 rule swan_aggregate:

@@ -17,8 +17,8 @@ def add_commands(subparsers: Any) -> None:
     vocab.set_defaults(handler=_vocab)
 
     for name, handler, what in (
-        ("swan-train", _train, "train one SWAN run (resumes from its checkpoints)"),
-        ("swan-evaluate", _evaluate, "evaluate a trained SWAN run on the test split"),
+        ("swan-train", _train, "train one SWAN run (resuming from its checkpoints), then evaluate it once"),
+        ("swan-evaluate", _evaluate, "evaluate a trained SWAN checkpoint (model.pt) on the test split"),
     ):
         cmd = subparsers.add_parser(name, help=what)
         cmd.add_argument("--prepared", type=Path, required=True)
@@ -57,10 +57,13 @@ def _vocab(args: argparse.Namespace) -> None:
 
 
 def _train(args: argparse.Namespace) -> None:
-    from rsrepro.swan.train import train_run
+    from rsrepro.swan.train import evaluate_run, train_run
 
     _set_threads(args.threads)
     train_run(args.prepared, args.split, args.vocab, args.out_dir, args.params, args.variant, args.vectors)
+    # the best-validation checkpoint, evaluated once on the test split (in this job: one torch start-up)
+    weights = args.out_dir / "model.pt"
+    evaluate_run(args.prepared, args.split, args.vocab, weights, args.out_dir, args.params, args.variant)
 
 
 def _evaluate(args: argparse.Namespace) -> None:

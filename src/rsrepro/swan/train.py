@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -14,6 +17,7 @@ from rsrepro.data.prepared import PreparedDataset
 from rsrepro.errors import RsreproError
 from rsrepro.io import atomic_path, read_json, write_json
 from rsrepro.metrics.retrieval import retrieval_metrics
+from rsrepro.models import swan as swan_model_module
 from rsrepro.models.swan import SWAN, init_embeddings, load_backbone_weights, swan_embedded, swan_paper
 from rsrepro.swan.data import CaptionSet, ImagePipeline, pad_tokens, train_pairs
 from rsrepro.swan.encode import encode_captions, encode_images
@@ -81,6 +85,39 @@ def evaluate_split(
     return retrieval_metrics(images, texts, captions.caption_image, scenes), images, texts
 
 
+def run_fingerprint(
+    cfg: dict[str, Any], variant: str, prepared: str | Path, *inputs: str | Path | None
+) -> str:
+    """Hash of everything a run depends on: settings, input files and SWAN's source code.
+
+    Checkpoints carry it, so a job rerun after an interruption resumes, while a job rerun because its
+    settings, data or code changed starts afresh instead of resuming a stale run.
+    """
+    digest = hashlib.sha256(json.dumps([cfg, variant], sort_keys=True).encode())
+    sources = [*sorted(Path(__file__).parent.glob("*.py")), Path(swan_model_module.__file__)]
+    for path in [*(Path(p) for p in inputs if p is not None), *sources]:
+        digest.update(path.read_bytes())
+    digest.update(str(prepared_stamp(prepared)).encode())
+    return digest.hexdigest()
+
+
+def prepared_stamp(prepared: str | Path) -> tuple:
+    """A cheap identity of a prepared dataset: its table, and the image cache's size and write time."""
+    images = Path(prepared) / "images.npy"
+    stat = images.stat()
+    return (Path(prepared, "meta.csv").read_text(), stat.st_size, stat.st_mtime_ns)
+
+
+def fresh_checkpoints(directory: Path, fingerprint: str) -> None:
+    """Drop checkpoints of a run with another fingerprint; mark the directory with this one."""
+    marker = directory / "fingerprint.txt"
+    if directory.exists() and (not marker.is_file() or marker.read_text() != fingerprint):
+        log.info("settings, inputs or code changed since %s was written: training from scratch", directory)
+        shutil.rmtree(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    marker.write_text(fingerprint)
+
+
 def train_run(
     prepared: str | Path,
     split_file: str | Path,
@@ -98,8 +135,8 @@ def train_run(
     device = pick_device(train_cfg["device"])
     data = PreparedDataset.load(prepared)
     vocab = Vocabulary.load(vocab_file)
-    faithful = VARIANTS.get(variant, True)
     model = build_model(cfg["model"], vocab, variant, vectors_file).to(device)
+    faithful = VARIANTS[variant]
     optimizer = torch.optim.Adam(model.trainable_parameters(), lr=train_cfg["lr"])
     train_caps = CaptionSet.build(data, np.asarray(split["train"]), vocab, faithful)
     val_caps = CaptionSet.build(data, np.asarray(split["val"]), vocab, faithful)
@@ -134,6 +171,9 @@ def train_run(
         metrics, _, _ = evaluate_split(model, data, val_caps, pipeline, train_cfg["eval_batch_size"], False)
         return {f"val_{k}": v for k, v in metrics.items() if "R@" in k or k == "mR"}
 
+    fresh_checkpoints(
+        out_dir / "checkpoints", run_fingerprint(cfg, variant, prepared, split_file, vocab_file, vectors_file)
+    )
     loop = EpochLoop(
         out_dir / "checkpoints", {"model": model, "optimizer": optimizer}, generator, select="val_mR"
     )
