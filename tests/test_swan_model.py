@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from rsrepro.errors import RsreproError
-from rsrepro.models.swan import init_embeddings, load_backbone_weights, swan_embedded
+from rsrepro.models.swan import init_embeddings, load_backbone_weights, swan_embedded, swan_paper
 from rsrepro.swan.data import pad_tokens
 from rsrepro.swan.train import hinge_triplet_loss, learning_rate
 
@@ -28,7 +28,7 @@ def captions(seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
 
 def test_embeddings_are_normalised():
     model = tiny(True)
-    images, text = model(torch.rand(4, 3, 64, 64), *captions()[:1], torch.tensor([5, 3, 7, 4, 6, 2])[:6])
+    images, text = model(torch.rand(4, 3, 64, 64), *captions())
     assert images.shape == (4, 32) and text.shape == (6, 32)
     assert torch.allclose(images.norm(dim=1), torch.ones(4)) and torch.allclose(
         text.norm(dim=1), torch.ones(6)
@@ -126,3 +126,13 @@ def test_learning_rate_decays_at_epoch_19_39():
     assert [learning_rate(cfg, e) for e in (0, 18, 19, 38, 39)] == pytest.approx(
         [2e-4, 2e-4, 1.4e-4, 1.4e-4, 0.98e-4]
     )
+
+
+def test_paper_variant_matches_the_released_shapes():
+    model = swan_paper(1350, faithful=True).eval()
+    assert model.text.embed.weight.shape == (1350, 300) and model.image.sfgs.weight.shape == (128, 512)
+    assert not any(p.requires_grad for p in model.image.backbone.parameters())
+    assert model.image.backbone.fc.out_features == 30  # the AID-fine-tuned RSP checkpoint's head
+    with torch.no_grad():
+        images, text = model(torch.rand(2, 3, 256, 256), *pad_tokens([[1, 2, 3], [4, 5]]))
+    assert images.shape == (2, 512) and text.shape == (2, 512)
