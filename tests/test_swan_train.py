@@ -23,7 +23,7 @@ from rsrepro.training.device import seed_everything
 torch.set_num_threads(1)
 REPO = Path(__file__).resolve().parents[1]
 CFG = {
-    "model": {"arch": "embedded", "train_backbone": True, "backbone_weights": None, "word_vectors": "none"},
+    "model": {"arch": "embedded", "train_backbone": False, "backbone_weights": None, "word_vectors": "none"},
     "train": {
         "epochs": 4, "batch_size": 32, "lr": 2e-3, "lr_decay": 0.7, "lr_decay_every": 20, "margin": 0.2,
         "max_violation": False, "captions_per_image": "all", "resize": 36, "crop": 32, "max_rotation": 90,

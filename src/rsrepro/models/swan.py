@@ -292,7 +292,6 @@ def swan_embedded(vocab_size: int, faithful: bool = True, **overrides) -> SWAN:
     """The embedded preset: a small ResNet (same stages) at 64 px, narrower everything."""
     defaults = dict(
         backbone="small",
-        train_backbone=True,
         embed_dim=128,
         word_dim=64,
         filter_channels=8,
