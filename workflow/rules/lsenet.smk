@@ -11,7 +11,7 @@ wildcard_constraints:
 
 rule lsenet_train:
     input:
-        code("models/lsenet", "lsenet", "training"),
+        code("models/lsenet", "lsenet/train", "lsenet/evaluate", "training"),
         prepared=f"{PREPARED}/{{dataset}}",
         split=f"{SPLITS}/{{dataset}}/classification/ratio{{ratio}}_seed{{seed}}.json",
     output:
@@ -51,7 +51,9 @@ rule lsenet_aggregate:
 
 rule lsenet_report:
     input:
+        code("models/lsenet", "lsenet/analysis"),
         notebook="notebooks/lsenet.ipynb",
+        prepared=[f"{PREPARED}/{dataset}" for dataset in config["lsenet"]["datasets"]],
         summaries=lsenet_targets.summaries(config),
         models=lsenet_targets.report_models(config),
     output:
