@@ -184,3 +184,15 @@ def test_summary_mean_and_std_over_seeds():
     assert row["seeds"] == [0, 1] and row["oa"] == [0.6, 0.8]
     assert row["oa_mean"] == pytest.approx(0.7) and row["oa_std"] == pytest.approx(np.std([0.6, 0.8], ddof=1))
     assert row["confusion_sum"] == [[2, 0], [0, 2]]
+
+
+def test_mixed_precision_and_channels_last_path():
+    """The GPU recipe (bf16 autocast + channels_last), exercised with CPU autocast."""
+    torch.manual_seed(0)
+    model = build_lsenet(5, backbone="small", levels=2, width=8).to(memory_format=torch.channels_last)
+    x = torch.randn(4, 3, 32, 32).contiguous(memory_format=torch.channels_last)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        out = model.perceive(x)
+    assert out.logits.dtype == torch.bfloat16 and torch.isfinite(out.logits.float()).all()
+    out.logits.float().pow(2).sum().backward()
+    assert model.attention.weight.grad.abs().sum() > 0
