@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from rsrepro.data.prepared import PreparedDataset
-from tests.workflow_helpers import copy_workflow, edit_params, planned_jobs, snakemake
+from tests.workflow_helpers import edit_params, make_workdir, planned_jobs, snakemake
 
 TINY = {"data": {"synthetic": {"seed": 0, "image_size": 32, "images_per_class": 10, "test_fraction": 0.2}}}
 DATA_TARGETS = (
@@ -25,13 +25,13 @@ DATA_TARGETS = (
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The tiny data stage, built once for the module."""
-    workdir = copy_workflow(tmp_path_factory.mktemp("wf"), **TINY)
+    workdir = make_workdir(tmp_path_factory.mktemp("wf"), **TINY)
     snakemake(workdir, *DATA_TARGETS)
     return workdir
 
 
 def test_invalid_params_stop_before_any_job(tmp_path: Path) -> None:
-    workdir = copy_workflow(tmp_path, lsenet={"datasets": ["ucm2"]})
+    workdir = make_workdir(tmp_path, lsenet={"datasets": ["ucm2"]})
     result = snakemake(workdir, "--dry-run", check=False)
     assert result.returncode != 0
     assert "lsenet.datasets[0] = 'ucm2' is not allowed; allowed values:" in result.stderr

@@ -1,9 +1,8 @@
-"""Run the real Snakemake on a copy of the workflow in a temporary directory."""
+"""Run the real Snakemake of this checkout in a temporary working directory with its own params.yaml."""
 
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,14 +14,8 @@ REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 
 
-def copy_workflow(target: Path, **overrides: Any) -> Path:
-    """Copy Snakefile, workflow/, profiles/ and params.yaml into ``target``; deep-update the params."""
-    for name in ("Snakefile", "workflow", "profiles"):
-        source = REPO / name
-        if source.is_dir():
-            shutil.copytree(source, target / name)
-        else:
-            shutil.copy(source, target / name)
+def make_workdir(target: Path, **overrides: Any) -> Path:
+    """A working directory holding params.yaml (the repository's, deep-updated with ``overrides``)."""
     params = yaml.safe_load((REPO / "params.yaml").read_text())
     write_params(target, deep_update(params, overrides))
     return target
@@ -48,7 +41,11 @@ def edit_params(workdir: Path, **changes: Any) -> None:
 
 def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
-        [*SNAKEMAKE, "--cores", "2", *args], cwd=workdir, capture_output=True, text=True, timeout=900
+        [*SNAKEMAKE, "--snakefile", str(REPO / "Snakefile"), "--cores", "2", *args],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     if check and result.returncode != 0:
         raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
