@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -70,12 +71,12 @@ def main() -> None:
         (workdir / "params.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
         first, log = timed_snakemake(workdir, targets)
         noop, _ = timed_snakemake(workdir, targets)
-        jobs = log.count("Finished job") or log.count("localrule") or log.count("rule ")
+        steps = re.findall(r"(\d+) of (\d+) steps", log)
     figures = {
         "stage": args.stage,
         "cores": os.cpu_count(),
         "synthetic": config["data"]["synthetic"],
-        "jobs": jobs,
+        "jobs": int(steps[-1][1]) if steps else 0,
         "first_run_s": round(first, 1),
         "noop_rerun_s": round(noop, 2),
     }
