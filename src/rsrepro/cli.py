@@ -17,7 +17,7 @@ from typing import Any
 
 from rsrepro.errors import RsreproError
 
-COMMAND_MODULES = ("rsrepro.data.commands",)
+COMMAND_MODULES = ("rsrepro.data.commands", "rsrepro.data.sources.commands")
 
 
 def json_object(text: str) -> dict[str, Any]:
