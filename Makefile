@@ -36,7 +36,7 @@ lock: $(STAMP)
 	  $(BIN)/python -m pip freeze --exclude-editable; } > requirements.lock
 
 # Share fetched data, prepared datasets and weights through DVC (remote: .dvc/config; see README).
-DVC_TRACKED := data/raw data/pretrained $(filter-out %.dvc %.gitignore,$(wildcard results/prepared/*))
+DVC_TRACKED := data/raw data/pretrained $(filter-out %.dvc %.gitignore %/synthetic,$(wildcard results/prepared/*))
 data-push: $(STAMP)
 	$(BIN)/dvc add $(wildcard $(DVC_TRACKED))
 	git add $(addsuffix .dvc,$(wildcard $(DVC_TRACKED))) data/.gitignore results/prepared/.gitignore

@@ -7,11 +7,11 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from realdata_fixtures import image_bytes, zip_bytes
 
 from rsrepro.data.sources.archives import extract
 from rsrepro.data.sources.errors import ArchiveError, ImageReadError
 from rsrepro.data.sources.images import load_image
+from tests.realdata_fixtures import image_bytes, zip_bytes
 
 
 def test_zip_extracts_inside_target(tmp_path: Path) -> None:

@@ -7,15 +7,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from realdata_fixtures import (
-    SWAN_LISTS,
-    folder_per_class_zip,
-    image_bytes,
-    karpathy_json,
-    rsitmd_zip,
-    rssdivcs_folder,
-    zip_bytes,
-)
 
 from rsrepro.cli import main
 from rsrepro.data import splits
@@ -24,6 +15,15 @@ from rsrepro.data.sources.catalog import DATASETS
 from rsrepro.data.sources.converters import read_karpathy, scene_of
 from rsrepro.data.sources.errors import LayoutError
 from rsrepro.data.sources.prepare import prepare_source
+from tests.realdata_fixtures import (
+    SWAN_LISTS,
+    folder_per_class_zip,
+    image_bytes,
+    karpathy_json,
+    rsitmd_zip,
+    rssdivcs_folder,
+    zip_bytes,
+)
 
 FOLDER_LAYOUTS = {
     "ucm": ("UCMerced_LandUse/Images", ["agricultural", "beach", "tenniscourt"], "{cls}{i:02d}", ".tif"),

@@ -11,7 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
-from realdata_fixtures import folder_per_class_zip
+
+from tests.realdata_fixtures import folder_per_class_zip
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent

@@ -7,14 +7,14 @@ import json
 from pathlib import Path
 
 import pytest
-import realdata_fixtures
-from realdata_fixtures import LoopbackServer, zip_bytes
 
 from rsrepro.data.sources.catalog import DATASETS
 from rsrepro.data.sources.checksums import ChecksumLock
 from rsrepro.data.sources.download import fetch_source
 from rsrepro.data.sources.errors import ChecksumError, SourceError
 from rsrepro.data.sources.spec import RemoteFile, Source
+from tests import realdata_fixtures
+from tests.realdata_fixtures import LoopbackServer, zip_bytes
 
 http_server = realdata_fixtures.http_server  # the loopback-server fixture, used by name
 

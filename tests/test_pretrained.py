@@ -8,9 +8,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-import realdata_fixtures
 import torch
-from realdata_fixtures import LoopbackServer
 
 from rsrepro.data.sources.catalog import PRETRAINED
 from rsrepro.data.sources.checksums import ChecksumLock
@@ -18,6 +16,8 @@ from rsrepro.data.sources.download import fetch_source
 from rsrepro.data.sources.errors import ChecksumError, SourceError
 from rsrepro.pretrained.glove import glove_subset, read_vocabulary
 from rsrepro.pretrained.torch_weights import load_torch_weights
+from tests import realdata_fixtures
+from tests.realdata_fixtures import LoopbackServer
 
 http_server = realdata_fixtures.http_server  # the loopback-server fixture, used by name
 

@@ -15,6 +15,8 @@ rule fetch_dataset:
         directory(f"{RAW}/{{real}}"),
     params:
         cfg=lambda w: as_json(fetch_params(config["data"][w.real])),
+        staging=lambda w: f"{DOWNLOADS}/{w.real}",
+        lock=CHECKSUM_LOCK,
     log:
         f"{LOGS}/fetch/{{real}}.log",
     benchmark:
@@ -22,8 +24,8 @@ rule fetch_dataset:
     conda:
         ENV
     shell:
-        "rsrepro fetch {wildcards.real} --out {output} --staging {DOWNLOADS}/{wildcards.real}"
-        " --lock {CHECKSUM_LOCK} --params-key data.{wildcards.real} --params {params.cfg:q} > {log} 2>&1"
+        "rsrepro fetch {wildcards.real} --out {output} --staging {params.staging}"
+        " --lock {params.lock} --params-key data.{wildcards.real} --params {params.cfg:q} > {log} 2>&1"
 
 
 rule prepare_real:
@@ -34,6 +36,7 @@ rule prepare_real:
         directory(f"{PREPARED}/{{real}}"),
     params:
         cfg=lambda w: as_json(config["data"][w.real]),
+        scratch=SCRATCH,
     log:
         f"{LOGS}/prepare/{{real}}.log",
     benchmark:
@@ -41,7 +44,7 @@ rule prepare_real:
     conda:
         ENV
     shell:
-        "rsrepro prepare {wildcards.real} --raw {input.raw} --out {output} --scratch {SCRATCH}"
+        "rsrepro prepare {wildcards.real} --raw {input.raw} --out {output} --scratch {params.scratch}"
         " --params {params.cfg:q} > {log} 2>&1"
 
 
@@ -50,13 +53,15 @@ rule fetch_pretrained:
         directory(f"{PRETRAINED}/{{weights}}"),
     params:
         cfg=lambda w: as_json(fetch_params(config["data"]["pretrained"][w.weights])),
+        staging=lambda w: f"{DOWNLOADS}/{w.weights}",
+        lock=CHECKSUM_LOCK,
     log:
         f"{LOGS}/fetch/{{weights}}.log",
     conda:
         ENV
     shell:
-        "rsrepro fetch {wildcards.weights} --out {output} --staging {DOWNLOADS}/{wildcards.weights}"
-        " --lock {CHECKSUM_LOCK} --params-key data.pretrained.{wildcards.weights}"
+        "rsrepro fetch {wildcards.weights} --out {output} --staging {params.staging}"
+        " --lock {params.lock} --params-key data.pretrained.{wildcards.weights}"
         " --params {params.cfg:q} > {log} 2>&1"
 
 
@@ -65,12 +70,13 @@ rule fetch_clip:
         directory(f"{PRETRAINED}/{{clip}}"),
     params:
         cfg=lambda w: as_json(config["data"]["pretrained"][w.clip]),
+        lock=CHECKSUM_LOCK,
     log:
         f"{LOGS}/fetch/{{clip}}.log",
     conda:
         ENV
     shell:
-        "rsrepro fetch-clip {wildcards.clip} --out {output} --lock {CHECKSUM_LOCK}"
+        "rsrepro fetch-clip {wildcards.clip} --out {output} --lock {params.lock}"
         " --params {params.cfg:q} > {log} 2>&1"
 
 
