@@ -14,7 +14,7 @@ from rsrepro.models.lsenet import (
     class_peak_response,
     context_aware_cpr,
     find_peaks,
-    hub_cached_state_dict,
+    pretrained_state_dict,
     spatial_softmax,
     vgg16_backbone,
 )
@@ -159,7 +159,9 @@ def test_bad_settings_are_reported():
 def test_pretrained_weights_come_only_from_the_hub_cache(tmp_path, monkeypatch):
     monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path))
     with pytest.raises(RsreproError, match="not found"):
-        hub_cached_state_dict("https://download.pytorch.org/models/vgg16-397923af.pth")
+        pretrained_state_dict("https://download.pytorch.org/models/vgg16-397923af.pth")
+    with pytest.raises(RsreproError, match="weights_file"):
+        pretrained_state_dict("https://x/vgg16.pth", tmp_path / "missing.pth")
 
 
 def test_vgg16_backbone_has_stride_16():

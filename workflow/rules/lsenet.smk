@@ -14,6 +14,7 @@ rule lsenet_train:
         code("models/lsenet", "lsenet/train", "lsenet/evaluate", "training"),
         prepared=f"{PREPARED}/{{dataset}}",
         split=f"{SPLITS}/{{dataset}}/classification/ratio{{ratio}}_seed{{seed}}.json",
+        weights=[ancient(path) for path in lsenet_targets.weights_inputs(config)],
     output:
         metrics=f"{LSENET}/{{dataset}}/{{lsenet_variant}}/ratio{{ratio}}_seed{{seed}}/metrics.json",
         history=f"{LSENET}/{{dataset}}/{{lsenet_variant}}/ratio{{ratio}}_seed{{seed}}/history.json",

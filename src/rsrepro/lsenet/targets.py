@@ -48,3 +48,9 @@ def report_models(config: dict[str, Any]) -> list[str]:
     """Models of the first dataset's runs: the report draws its maps and peak-hit rates from them."""
     dataset = config["lsenet"]["datasets"][0]
     return [f"{run_dir(dataset, *run)}/model.pt" for run in runs(config, dataset)]
+
+
+def weights_inputs(config: dict[str, Any]) -> list[str]:
+    """The pretrained weights file as a training input, when one is configured."""
+    model = config["lsenet"]["model"]
+    return [model["weights_file"]] if model["pretrained"] and model["weights_file"] else []

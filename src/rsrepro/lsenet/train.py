@@ -61,6 +61,7 @@ def build_from_config(model_cfg: dict[str, Any], num_classes: int, variant: str)
         num_classes,
         backbone=model_cfg["backbone"],
         pretrained=model_cfg["pretrained"],
+        weights_file=model_cfg["weights_file"],
         levels=model_cfg["levels"],
         variant=variant,
         width=model_cfg["width"],

@@ -252,40 +252,49 @@ def conv_weight_l2(model: nn.Module) -> torch.Tensor:
 # --- backbones -------------------------------------------------------------------------------------------
 
 
-def hub_cached_state_dict(url: str) -> dict[str, torch.Tensor]:
-    """torchvision weights from the torch hub cache only (never downloads; weights_only load).
-
-    The project's weights stage (data/weights code) will place the files there; until then a missing file
-    is a clear error, not a silent download.
+def pretrained_state_dict(url: str, weights_file: str | Path | None = None) -> dict[str, torch.Tensor]:
+    """ImageNet weights: ``weights_file`` when given (the workflow's fetched file), else torchvision's file
+    in the torch hub cache. Never downloads; loads through the project's ``weights_only`` loader.
     """
-    path = Path(torch.hub.get_dir()) / "checkpoints" / url.rsplit("/", 1)[-1]
+    from rsrepro.pretrained.torch_weights import load_torch_weights
+
+    path = (
+        Path(weights_file)
+        if weights_file
+        else Path(torch.hub.get_dir()) / "checkpoints" / url.rsplit("/", 1)[-1]
+    )
     if not path.is_file():
         raise RsreproError(
-            f"pretrained weights {path} not found (expected torchvision's {url}); place the file there "
-            "(e.g. on a machine with network: python -c 'import torchvision; "
-            'torchvision.models.vgg16(weights="IMAGENET1K_V1")\') or set lsenet.model.pretrained: false'
+            f"pretrained weights {path} not found (torchvision's {url}); set lsenet.model.weights_file to a "
+            "local copy, or place it in the torch hub cache (on a machine with network: python -c "
+            "'import torchvision; torchvision.models.vgg16(weights=\"IMAGENET1K_V1\")'), "
+            "or set lsenet.model.pretrained: false"
         )
-    return torch.load(path, map_location="cpu", weights_only=True)
+    return load_torch_weights(path)
 
 
-def vgg16_backbone(levels: int = 1, pretrained: bool = False) -> Backbone:
+def vgg16_backbone(
+    levels: int = 1, pretrained: bool = False, weights_file: str | Path | None = None
+) -> Backbone:
     """VGG-16 to pool4 (stride 16), then conv5_1..conv5_3 without the last ReLU and without pool5."""
     from torchvision.models import VGG16_Weights, vgg16
 
     net = vgg16()
     if pretrained:
-        net.load_state_dict(hub_cached_state_dict(VGG16_Weights.IMAGENET1K_V1.url))
+        net.load_state_dict(pretrained_state_dict(VGG16_Weights.IMAGENET1K_V1.url, weights_file))
     features = net.features
     return Backbone([features[:24], features[24:29]], [512, 512], levels)
 
 
-def resnet50_backbone(levels: int = 1, pretrained: bool = False) -> Backbone:
+def resnet50_backbone(
+    levels: int = 1, pretrained: bool = False, weights_file: str | Path | None = None
+) -> Backbone:
     """ResNet-50 stem..layer3 (stride 16) and layer4 (stride 32; 8x8 maps at 256 px, AGOS's layout)."""
     from torchvision.models import ResNet50_Weights, resnet50
 
     net = resnet50()
     if pretrained:
-        net.load_state_dict(hub_cached_state_dict(ResNet50_Weights.IMAGENET1K_V1.url))
+        net.load_state_dict(pretrained_state_dict(ResNet50_Weights.IMAGENET1K_V1.url, weights_file))
     stem = nn.Sequential(net.conv1, net.bn1, net.relu, net.maxpool, net.layer1, net.layer2, net.layer3)
     return Backbone([stem, net.layer4], [1024, 2048], levels)
 
@@ -303,11 +312,13 @@ def small_backbone(levels: int = 1, widths: Sequence[int] = (16, 32, 64, 64)) ->
     return Backbone([stage1, stage2], [w2, w3], levels)
 
 
-def build_backbone(name: str, levels: int = 1, pretrained: bool = False) -> Backbone:
+def build_backbone(
+    name: str, levels: int = 1, pretrained: bool = False, weights_file: str | Path | None = None
+) -> Backbone:
     if name == "vgg16":
-        return vgg16_backbone(levels, pretrained)
+        return vgg16_backbone(levels, pretrained, weights_file)
     if name == "resnet50":
-        return resnet50_backbone(levels, pretrained)
+        return resnet50_backbone(levels, pretrained, weights_file)
     if name == "small":
         if pretrained:
             raise LSENetConfigError("the small backbone has no pretrained weights; set pretrained: false")
@@ -320,6 +331,7 @@ def build_lsenet(
     *,
     backbone: str = "vgg16",
     pretrained: bool = False,
+    weights_file: str | Path | None = None,
     levels: int = 1,
     variant: str = "full",
     width: int = 256,
@@ -331,7 +343,7 @@ def build_lsenet(
 ) -> LSENet:
     """The builder every preset uses: the paper model is ``backbone="vgg16", pretrained=True``."""
     return LSENet(
-        build_backbone(backbone, levels, pretrained),
+        build_backbone(backbone, levels, pretrained, weights_file),
         num_classes,
         variant=variant,
         width=width,
