@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 import yaml
-from lsenet_data import write_tiny_dataset
 
 from rsrepro.cli import main as cli_main
 from rsrepro.data.prepared import PreparedDataset
@@ -20,6 +15,8 @@ from rsrepro.data.splits import classification_split
 from rsrepro.io import read_json, write_json
 from rsrepro.lsenet import analysis, train
 from rsrepro.lsenet.targets import runs
+from tests.lsenet_data import write_tiny_dataset
+from tests.workflow_helpers import make_workdir, planned_jobs
 
 torch.set_num_threads(1)
 ROOT = Path(__file__).resolve().parents[1]
@@ -140,32 +137,11 @@ def test_run_list_covers_table_and_ablation():
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(
-    not (ROOT / "src/rsrepro/data/synthetic").exists(),
-    reason="needs the synthetic generator (branch synthetic)",
-)
 def test_snakemake_dry_run_lists_the_lsenet_jobs(tmp_path):
-    snakemake = Path(sys.executable).parent / "snakemake"
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    for name in ("Snakefile", "params.yaml", "workflow", "notebooks", "src", "profiles"):
-        src = ROOT / name
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, tmp_path / name)
-    result = subprocess.run(
-        [str(snakemake), "-n", "--cores", "2", "--quiet", "rules"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    counts = dict(line.split()[:2] for line in result.stdout.splitlines() if line.startswith("lsenet_"))
+    jobs = planned_jobs(make_workdir(tmp_path), "all")
     config = yaml.safe_load((ROOT / "params.yaml").read_text())
-    assert counts == {
-        "lsenet_train": str(len(runs(config, "synthetic"))),
-        "lsenet_aggregate": "1",
-        "lsenet_report": "1",
-    }
+    assert jobs["lsenet_train"] == len(runs(config, "synthetic"))
+    assert jobs["lsenet_aggregate"] == jobs["lsenet_report"] == 1
 
 
 def test_paper_preset_section_matches_the_schema():

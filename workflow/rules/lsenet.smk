@@ -53,7 +53,7 @@ rule lsenet_aggregate:
 rule lsenet_report:
     input:
         code("models/lsenet", "lsenet/analysis"),
-        notebook="notebooks/lsenet.ipynb",
+        notebook=lsenet_targets.notebook(),
         prepared=[f"{PREPARED}/{dataset}" for dataset in config["lsenet"]["datasets"]],
         summaries=lsenet_targets.summaries(config),
         models=lsenet_targets.report_models(config),

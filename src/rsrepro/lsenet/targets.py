@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
-from rsrepro.workflow import RESULTS
+from rsrepro.workflow import RESULTS, SOURCE_ROOT
 
 LSENET = f"{RESULTS}/lsenet"
 
@@ -54,3 +55,8 @@ def weights_inputs(config: dict[str, Any]) -> list[str]:
     """The pretrained weights file as a training input, when one is configured."""
     model = config["lsenet"]["model"]
     return [model["weights_file"]] if model["pretrained"] and model["weights_file"] else []
+
+
+def notebook() -> str:
+    """The report notebook of this checkout, relative to the working directory (like ``code()``)."""
+    return os.path.relpath(SOURCE_ROOT.parents[1] / "notebooks" / "lsenet.ipynb")
