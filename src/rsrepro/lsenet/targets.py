@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
-from rsrepro.workflow import RESULTS, SOURCE_ROOT
+from rsrepro.workflow import PRETRAINED, RESULTS, SOURCE_ROOT
 
 LSENET = f"{RESULTS}/lsenet"
 
@@ -52,9 +53,19 @@ def report_models(config: dict[str, Any]) -> list[str]:
 
 
 def weights_inputs(config: dict[str, Any]) -> list[str]:
-    """The pretrained weights file as a training input, when one is configured."""
+    """The pretrained weights as a training input, when a file is configured.
+
+    A file the workflow fetches lies in the folder that ``fetch_pretrained`` outputs as a whole
+    (``data/pretrained/<name>/``): the input is that folder, so Snakemake schedules the fetch.
+    """
     model = config["lsenet"]["model"]
-    return [model["weights_file"]] if model["pretrained"] and model["weights_file"] else []
+    if not (model["pretrained"] and model["weights_file"]):
+        return []
+    path = Path(model["weights_file"])
+    fetched_root = Path(PRETRAINED).parts
+    if path.parts[: len(fetched_root)] == fetched_root and len(path.parts) > len(fetched_root) + 1:
+        return [str(Path(*path.parts[: len(fetched_root) + 1]))]
+    return [str(path)]
 
 
 def notebook() -> str:

@@ -139,6 +139,18 @@ PRETRAINED: dict[str, Source] = {
             },
         ),
         Source(
+            name="vgg16_imagenet",
+            title="ImageNet VGG-16 (torchvision VGG16_Weights.IMAGENET1K_V1, LSE-Net's backbone)",
+            homepage="https://pytorch.org/vision/stable/models/vgg.html",
+            files={
+                "weights": RemoteFile(
+                    "vgg16-397923af.pth",
+                    urls=("https://download.pytorch.org/models/vgg16-397923af.pth",),
+                    checksum="sha256:397923af",
+                )
+            },
+        ),
+        Source(
             name="rsp_resnet50_aid28",
             title="RSP ResNet-50 fine-tuned on AID 2:8 (SWAN's frozen backbone)",
             homepage="https://github.com/ViTAE-Transformer/RSP",
