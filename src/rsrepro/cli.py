@@ -19,7 +19,9 @@ from rsrepro.errors import RsreproError
 
 COMMAND_MODULES = (
     "rsrepro.data.commands",
+    "rsrepro.data.sources.commands",
     "rsrepro.reports.commands",
+    "rsrepro.lsenet.commands",
     "rsrepro.swan.commands",
 )
 

@@ -286,7 +286,7 @@ def island(cv: Canvas) -> None:
     for _ in range(int(rng.integers(0, 6))):
         t, d = rng.uniform(0, 2 * np.pi), rng.uniform(0, 0.6) * r
         ob.tree(cv, cx + d * math.cos(t), cy + d * math.sin(t), rng.uniform(0.02, 0.035), "dark green")
-    cv.setting = ["an island in the water", "a small island surrounded by water", "an island in a lake"]
+    cv.setting = ["an island in the water", "a small island surrounded by water", "an island in open water"]
     cv.relations["tree"] = ["on the island", "in the middle of the island", "growing on the island"]
 
 
