@@ -83,14 +83,17 @@ def test_frozen_backbone_batch_norm_drifts_only_when_faithful(faithful):
     assert all(not p.requires_grad for p in model.image.backbone.parameters())
 
 
-def test_init_embeddings_from_text_and_npy(tmp_path):
+def test_init_embeddings_from_text_and_npz(tmp_path):
     emb = torch.nn.Embedding(4, 3)
     words = ("field", "road", "<unk>")
     (tmp_path / "v.txt").write_text("road 1 2 3\nother 9 9 9\nfield 4 5 6\n")
     assert init_embeddings(emb, words, tmp_path / "v.txt") == 2
     assert emb.weight[1].tolist() == [4, 5, 6] and emb.weight[2].tolist() == [1, 2, 3]
-    np.save(tmp_path / "v.npy", np.arange(12, dtype=np.float32).reshape(4, 3))
-    init_embeddings(emb, words, tmp_path / "v.npy")
+    # the glove_vectors rule's layout: rows aligned with the vocabulary (row 0 = padding ""), zeros if absent
+    rows = np.array(["", "field", "road", "<unk>"])
+    vectors = np.arange(12, dtype=np.float32).reshape(4, 3)
+    np.savez(tmp_path / "v.npz", words=rows, vectors=vectors, found=np.array([False, True, True, False]))
+    assert init_embeddings(emb, words, tmp_path / "v.npz") == 3
     assert emb.weight[3].tolist() == [9, 10, 11]
     with pytest.raises(RsreproError, match="not found"):
         init_embeddings(emb, words, tmp_path / "missing.txt")

@@ -16,7 +16,7 @@ rule swan_vocab:
         data=f"{PREPARED}/{{dataset}}",
         code=code("swan/text"),
     output:
-        f"{SWAN_DIR}/{{dataset}}/vocab.json",
+        f"{FEATURES}/{{dataset}}/vocab.json",
     params:
         cfg=as_json(config["swan"]["vocab"]),
     log:
@@ -34,9 +34,9 @@ rule swan_train:
     input:
         data=f"{PREPARED}/{{dataset}}",
         split=f"{SPLITS}/{{dataset}}/retrieval/seed{{seed}}.json",
-        vocab=f"{SWAN_DIR}/{{dataset}}/vocab.json",
+        vocab=f"{FEATURES}/{{dataset}}/vocab.json",
         vectors=lambda w: swan_targets.word_vectors_inputs(config, w.dataset),
-        weights=swan_targets.backbone_weights_inputs(config),
+        weights=[ancient(path) for path in swan_targets.backbone_weights_inputs(config)],
         code=code("models/swan", "swan", "metrics/retrieval"),
     output:
         model=f"{SWAN_DIR}/{{dataset}}/{{variant}}/seed{{seed}}/model.pt",

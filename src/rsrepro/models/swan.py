@@ -304,29 +304,33 @@ def swan_embedded(vocab_size: int, faithful: bool = True, **overrides) -> SWAN:
 def init_embeddings(embedding: nn.Embedding, words: tuple[str, ...], vectors_file: str | Path) -> int:
     """Copy pre-extracted word vectors (GloVe 840B.300d in the paper preset) into ``embedding``.
 
-    ``vectors_file``: a GloVe-format text file (``word v1 ... vD`` per line, only the needed words), or a
-    ``.npy`` array of ``len(words) + 1`` rows aligned with the vocabulary indices (row 0 = padding).
-    Words without a vector keep their random initialisation (as torchtext's GloVe lookup gives zeros
-    only for the original's hard-coded oversize table). Returns the number of words initialised.
+    ``vectors_file``: the ``glove_vectors`` rule's ``.npz`` (``words``, ``vectors`` row-aligned, ``found``;
+    words GloVe lacks have zero rows, as torchtext gave the original), or a GloVe-format text file
+    (``word v1 ... vD`` per line, only the needed words). Vocabulary words absent from the file keep their
+    random initialisation. Returns the number of vocabulary words whose row was set.
     """
     path = Path(vectors_file)
     if not path.is_file():
         raise RsreproError(
-            f"word vectors {path} not found; run the GloVe extraction rule or set word_vectors: none"
+            f"word vectors {path} not found; run the glove_vectors rule or set swan.model.word_vectors: none"
         )
+    if path.suffix == ".npz":
+        with np.load(path) as npz:
+            table = dict(zip(npz["words"].tolist(), npz["vectors"], strict=True))
+    else:
+        with path.open(encoding="utf8") as lines:
+            table = {
+                w: np.asarray(v, dtype=np.float32) for w, *v in (line.rstrip().split(" ") for line in lines)
+            }
     weight = embedding.weight.data
-    if path.suffix == ".npy":
-        vectors = np.load(path)
-        if vectors.shape != (len(words) + 1, weight.shape[1]):
-            raise RsreproError(f"{path}: shape {vectors.shape}, expected {(len(words) + 1, weight.shape[1])}")
-        weight[1:] = torch.from_numpy(vectors[1:]).to(weight)
-        return len(words)
-    index = {w: i + 1 for i, w in enumerate(words)}
     found = 0
-    with path.open(encoding="utf8") as lines:
-        for line in lines:
-            word, *values = line.rstrip().split(" ")
-            if word in index and len(values) == weight.shape[1]:
-                weight[index[word]] = torch.tensor([float(v) for v in values])
-                found += 1
+    for index, word in enumerate(words, start=1):
+        vector = table.get(word)
+        if vector is not None:
+            if vector.shape != weight.shape[1:]:
+                raise RsreproError(
+                    f"{path}: {word!r} has {vector.shape[0]} values, the model {weight.shape[1]}"
+                )
+            weight[index] = torch.from_numpy(np.asarray(vector, dtype=np.float32))
+            found += 1
     return found

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from rsrepro.workflow import RESULTS
+from rsrepro.workflow import FEATURES, PRETRAINED, RESULTS
 
 SWAN = f"{RESULTS}/swan"
 
@@ -20,9 +21,13 @@ def run_files(config: dict[str, Any], dataset: str, name: str) -> list[str]:
     return [f"{run}/{name}" for run in run_dirs(config, dataset)]
 
 
+def vocab_file(dataset: str) -> str:
+    return f"{FEATURES}/{dataset}/vocab.json"
+
+
 def word_vectors_file(dataset: str) -> str:
-    """GloVe vectors of one dataset's vocabulary, written by the GloVe extraction rule (features)."""
-    return f"{SWAN}/{dataset}/glove_vectors.txt"
+    """GloVe vectors of one dataset's vocabulary, written by the ``glove_vectors`` rule (download.smk)."""
+    return f"{FEATURES}/{dataset}/glove_840b_300d.npz"
 
 
 def word_vectors_inputs(config: dict[str, Any], dataset: str) -> list[str]:
@@ -30,8 +35,15 @@ def word_vectors_inputs(config: dict[str, Any], dataset: str) -> list[str]:
 
 
 def backbone_weights_inputs(config: dict[str, Any]) -> list[str]:
+    """The backbone checkpoint as a training input; a fetched one lies in the folder ``fetch_pretrained``
+    outputs as a whole (``data/pretrained/<name>/``), so that folder is the input (as for LSE-Net)."""
     weights = config["swan"]["model"]["backbone_weights"]
-    return [weights] if weights else []
+    if not weights:
+        return []
+    path, root = Path(weights), Path(PRETRAINED).parts
+    if path.parts[: len(root)] == root and len(path.parts) > len(root) + 1:
+        return [str(Path(*path.parts[: len(root) + 1]))]
+    return [weights]
 
 
 def aggregate_files(config: dict[str, Any]) -> list[str]:
