@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -11,6 +12,7 @@ import numpy as np
 import pytest
 import torch
 
+from rsrepro.cli import main as cli_main
 from rsrepro.data.prepared import PreparedDataset
 from rsrepro.data.splits import retrieval_split
 from rsrepro.io import read_json, write_json
@@ -76,6 +78,12 @@ def test_training_improves_test_mr(tiny_swan_dataset, tmp_path, variant):
     assert np.load(tmp_path / "embeddings.npz")["captions"].shape == (saved["n_captions"], 128)
     summary = aggregate_runs([tmp_path / "metrics.json"] * 2, tmp_path / "agg.json")
     assert summary[variant]["mean"]["mR"] == pytest.approx(metrics["mR"])
+    # the CLI re-evaluates a checkpoint to the same figures
+    (tmp_path / "again").mkdir()
+    args = ["--prepared", root / "data", "--split", root / "split.json", "--vocab", root / "vocab.json"]
+    args += ["--weights", tmp_path / "model.pt", "--out-dir", tmp_path / "again", "--variant", variant]
+    assert cli_main(["swan-evaluate", *map(str, args), "--threads", "1", "--params", json.dumps(CFG)]) == 0
+    assert read_json(tmp_path / "again" / "metrics.json")["mR"] == pytest.approx(metrics["mR"])
 
 
 @pytest.mark.slow
