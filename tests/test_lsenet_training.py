@@ -152,15 +152,3 @@ def test_paper_preset_section_matches_the_schema():
     paper = yaml.safe_load((ROOT / "config/lsenet.paper.yaml").read_text())["lsenet"]
     jsonschema.validate(paper, section)
     assert paper["model"]["backbone"] == "vgg16" and paper["split_seeds"] == [0, 1, 2, 3, 4]
-
-
-def test_fetched_weights_make_training_depend_on_the_fetch_folder() -> None:
-    from rsrepro.lsenet.targets import weights_inputs
-
-    def config(pretrained: bool, weights_file: str | None) -> dict:
-        return {"lsenet": {"model": {"pretrained": pretrained, "weights_file": weights_file}}}
-
-    fetched = "data/pretrained/vgg16_imagenet/vgg16-397923af.pth"
-    assert weights_inputs(config(True, fetched)) == ["data/pretrained/vgg16_imagenet"]
-    assert weights_inputs(config(True, "/models/vgg.pth")) == ["/models/vgg.pth"]
-    assert weights_inputs(config(False, fetched)) == []

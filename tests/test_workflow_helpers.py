@@ -12,6 +12,7 @@ from rsrepro.workflow import (
     classification_split_files,
     code,
     retrieval_split_files,
+    weights_input,
     zero_shot_split_files,
 )
 
@@ -47,3 +48,10 @@ def test_split_file_lists_follow_the_params() -> None:
 def test_params_json_is_key_order_independent() -> None:
     assert as_json({"b": 1, "a": [1, 2]}) == as_json({"a": [1, 2], "b": 1})
     assert json.loads(as_json({"a": 1})) == {"a": 1}
+
+
+def test_fetched_weights_are_an_input_through_their_fetch_folder() -> None:
+    fetched = "data/pretrained/vgg16_imagenet/vgg16-397923af.pth"
+    assert weights_input(fetched) == ["data/pretrained/vgg16_imagenet"]
+    assert weights_input("/models/vgg.pth") == ["/models/vgg.pth"]
+    assert weights_input(None) == [] and weights_input("") == []

@@ -63,6 +63,20 @@ def fetch_params(section: dict[str, Any]) -> dict[str, Any]:
     return {"files": section.get("files") or {}, "urls": section.get("urls") or {}}
 
 
+def weights_input(weights_file: str | None) -> list[str]:
+    """Pretrained weights as a rule input (none when ``weights_file`` is empty).
+
+    A file the workflow fetches lies in the folder that ``fetch_pretrained`` outputs as a whole
+    (``data/pretrained/<name>/``): the input is that folder, so Snakemake schedules the fetch.
+    """
+    if not weights_file:
+        return []
+    path, root = Path(weights_file), Path(PRETRAINED).parts
+    if path.parts[: len(root)] == root and len(path.parts) > len(root) + 1:
+        return [str(Path(*path.parts[: len(root) + 1]))]
+    return [weights_file]
+
+
 def split_tag(split: str) -> str:
     """A paper split such as '60/10' as a file-name part, '60-10'."""
     return split.replace("/", "-")

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any
 
-from rsrepro.workflow import PRETRAINED, RESULTS, SOURCE_ROOT
+from rsrepro.workflow import RESULTS, SOURCE_ROOT, weights_input
 
 LSENET = f"{RESULTS}/lsenet"
 
@@ -53,19 +52,9 @@ def report_models(config: dict[str, Any]) -> list[str]:
 
 
 def weights_inputs(config: dict[str, Any]) -> list[str]:
-    """The pretrained weights as a training input, when a file is configured.
-
-    A file the workflow fetches lies in the folder that ``fetch_pretrained`` outputs as a whole
-    (``data/pretrained/<name>/``): the input is that folder, so Snakemake schedules the fetch.
-    """
+    """The pretrained backbone weights as a training input, when a file is configured."""
     model = config["lsenet"]["model"]
-    if not (model["pretrained"] and model["weights_file"]):
-        return []
-    path = Path(model["weights_file"])
-    fetched_root = Path(PRETRAINED).parts
-    if path.parts[: len(fetched_root)] == fetched_root and len(path.parts) > len(fetched_root) + 1:
-        return [str(Path(*path.parts[: len(fetched_root) + 1]))]
-    return [str(path)]
+    return weights_input(model["weights_file"] if model["pretrained"] else None)
 
 
 def notebook() -> str:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from rsrepro.workflow import FEATURES, PRETRAINED, RESULTS
+from rsrepro.workflow import FEATURES, RESULTS, weights_input
 
 SWAN = f"{RESULTS}/swan"
 
@@ -35,15 +34,7 @@ def word_vectors_inputs(config: dict[str, Any], dataset: str) -> list[str]:
 
 
 def backbone_weights_inputs(config: dict[str, Any]) -> list[str]:
-    """The backbone checkpoint as a training input; a fetched one lies in the folder ``fetch_pretrained``
-    outputs as a whole (``data/pretrained/<name>/``), so that folder is the input (as for LSE-Net)."""
-    weights = config["swan"]["model"]["backbone_weights"]
-    if not weights:
-        return []
-    path, root = Path(weights), Path(PRETRAINED).parts
-    if path.parts[: len(root)] == root and len(path.parts) > len(root) + 1:
-        return [str(Path(*path.parts[: len(root) + 1]))]
-    return [weights]
+    return weights_input(config["swan"]["model"]["backbone_weights"])
 
 
 def aggregate_files(config: dict[str, Any]) -> list[str]:
