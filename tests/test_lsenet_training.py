@@ -149,6 +149,6 @@ def test_paper_preset_section_matches_the_schema():
 
     schema = yaml.safe_load((ROOT / "workflow/schemas/params.schema.yaml").read_text())
     section = {**schema["properties"]["lsenet"], "$defs": schema["$defs"]}
-    paper = yaml.safe_load((ROOT / "config/lsenet.paper.yaml").read_text())["lsenet"]
+    paper = yaml.safe_load((ROOT / "config/paper.yaml").read_text())["lsenet"]
     jsonschema.validate(paper, section)
     assert paper["model"]["backbone"] == "vgg16" and paper["split_seeds"] == [0, 1, 2, 3, 4]

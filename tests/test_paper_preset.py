@@ -75,7 +75,7 @@ def test_paper_dry_run_is_offline() -> None:
     for rule, count in (
         ("fetch_dataset", 6),
         ("prepare_real", 6),
-        ("fetch_pretrained", 3),
+        ("fetch_pretrained", 4),
         ("fetch_clip", 2),
     ):
         assert f"{rule}" in done.stdout and any(

@@ -63,6 +63,11 @@ def fetch_params(section: dict[str, Any]) -> dict[str, Any]:
     return {"files": section.get("files") or {}, "urls": section.get("urls") or {}}
 
 
+def notebook(name: str) -> str:
+    """A report notebook of this checkout, relative to the working directory (like :func:`code`)."""
+    return os.path.relpath(SOURCE_ROOT.parents[1] / "notebooks" / f"{name}.ipynb")
+
+
 def weights_input(weights_file: str | None) -> list[str]:
     """Pretrained weights as a rule input (none when ``weights_file`` is empty).
 

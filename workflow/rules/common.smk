@@ -21,6 +21,7 @@ from rsrepro.workflow import (
     classification_split_files,
     code,
     fetch_params,
+    notebook,
     put_interpreter_on_path,
     retrieval_split_files,
     split_tag,

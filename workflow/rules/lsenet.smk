@@ -53,7 +53,7 @@ rule lsenet_aggregate:
 rule lsenet_report:
     input:
         code("models/lsenet", "lsenet/analysis"),
-        notebook=lsenet_targets.notebook(),
+        notebook=notebook("lsenet"),
         prepared=[f"{PREPARED}/{dataset}" for dataset in config["lsenet"]["datasets"]],
         summaries=lsenet_targets.summaries(config),
         models=lsenet_targets.report_models(config),

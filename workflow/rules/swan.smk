@@ -78,7 +78,7 @@ rule swan_aggregate:
 
 rule swan_report:
     input:
-        notebook="notebooks/swan.ipynb",
+        notebook=notebook("swan"),
         prepared=[f"{PREPARED}/{d}" for d in config["swan"]["datasets"]],
         aggregates=swan_targets.aggregate_files(config),
         histories=[f for d in config["swan"]["datasets"] for f in swan_targets.run_files(config, d, "history.json")],

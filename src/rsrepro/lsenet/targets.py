@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
-from rsrepro.workflow import RESULTS, SOURCE_ROOT, weights_input
+from rsrepro.workflow import RESULTS, weights_input
 
 LSENET = f"{RESULTS}/lsenet"
 
@@ -55,8 +54,3 @@ def weights_inputs(config: dict[str, Any]) -> list[str]:
     """The pretrained backbone weights as a training input, when a file is configured."""
     model = config["lsenet"]["model"]
     return weights_input(model["weights_file"] if model["pretrained"] else None)
-
-
-def notebook() -> str:
-    """The report notebook of this checkout, relative to the working directory (like ``code()``)."""
-    return os.path.relpath(SOURCE_ROOT.parents[1] / "notebooks" / "lsenet.ipynb")
