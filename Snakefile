@@ -11,6 +11,7 @@ configfile: "params.yaml"
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
+include: "workflow/rules/dsva.smk"
 
 
 rule all:

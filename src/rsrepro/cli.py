@@ -19,6 +19,7 @@ from rsrepro.errors import RsreproError
 
 COMMAND_MODULES = (
     "rsrepro.data.commands",
+    "rsrepro.dsva.commands",
     "rsrepro.reports.commands",
 )
 

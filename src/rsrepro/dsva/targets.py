@@ -1,0 +1,39 @@
+"""Paths of the DSVA workflow (plain functions of ``config``; the rule file uses them)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from rsrepro.workflow import RESULTS, split_tag
+
+DSVA = f"{RESULTS}/dsva"
+RUN = DSVA + "/{dataset}/{split}_seed{seed}"
+
+
+def run_dirs(config: dict[str, Any], dataset: str) -> list[str]:
+    cfg = config["dsva"]
+    return [
+        f"{DSVA}/{dataset}/{split_tag(split)}_seed{seed}/{variant}"
+        for split in cfg["splits"]
+        for seed in cfg["split_seeds"]
+        for variant in cfg["variants"]
+    ]
+
+
+def run_metrics(config: dict[str, Any], dataset: str) -> list[str]:
+    return [f"{d}/metrics.json" for d in run_dirs(config, dataset)]
+
+
+def aggregate_files(config: dict[str, Any]) -> list[str]:
+    return [f"{DSVA}/{dataset}/metrics.json" for dataset in config["dsva"]["datasets"]]
+
+
+def run_key(metrics_path: str | Path) -> dict[str, Any]:
+    """dataset, split, seed and variant of a run from its metrics path."""
+    m = re.search(r"dsva/([^/]+)/(\d+-\d+)_seed(\d+)/([a-z]+)/metrics\.json$", str(metrics_path))
+    if m is None:
+        raise ValueError(f"not a DSVA run metrics path: {metrics_path}")
+    dataset, split, seed, variant = m.groups()
+    return {"dataset": dataset, "split": split.replace("-", "/"), "seed": int(seed), "variant": variant}

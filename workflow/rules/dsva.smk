@@ -1,0 +1,108 @@
+# DSVA: attribute collection (features) -> training (full + select stages) -> per-run metrics -> report.
+from rsrepro.dsva.targets import DSVA, RUN, aggregate_files, run_metrics
+
+
+wildcard_constraints:
+    variant="faithful|corrected",
+    stage="full|select",
+
+
+rule dsva_collect_attributes:
+    input:
+        code("models/dsva", "dsva/attributes", "dsva/images"),
+        data=f"{PREPARED}/{{dataset}}",
+        split=f"{SPLITS}/{{dataset}}/zero_shot/{{split}}_seed{{seed}}.json",
+    output:
+        directory(f"{RUN}/attributes"),
+    params:
+        cfg=as_json(config["dsva"]["collection"]),
+    log:
+        f"{LOGS}/dsva/{{dataset}}/{{split}}_seed{{seed}}/collect_attributes.log",
+    benchmark:
+        f"{BENCHMARKS}/dsva/{{dataset}}/{{split}}_seed{{seed}}/collect_attributes.tsv"
+    conda:
+        ENV
+    threads: 1
+    shell:
+        "rsrepro dsva-collect-attributes --prepared {input.data} --split {input.split} --out {output}"
+        " --params {params.cfg:q} > {log} 2>&1"
+
+
+rule dsva_train:
+    input:
+        code("models/dsva", "dsva"),
+        data=f"{PREPARED}/{{dataset}}",
+        split=f"{SPLITS}/{{dataset}}/zero_shot/{{split}}_seed{{seed}}.json",
+        attributes=f"{RUN}/attributes",
+    output:
+        history=f"{RUN}/{{variant}}/{{stage}}/history.json",
+        model=f"{RUN}/{{variant}}/{{stage}}/model.pt",
+        run=f"{RUN}/{{variant}}/{{stage}}/run.json",
+    params:
+        cfg=as_json(config["dsva"]["train"]),
+    log:
+        f"{LOGS}/dsva/{{dataset}}/{{split}}_seed{{seed}}/{{variant}}_{{stage}}.log",
+    benchmark:
+        f"{BENCHMARKS}/dsva/{{dataset}}/{{split}}_seed{{seed}}/{{variant}}_{{stage}}.tsv"
+    conda:
+        ENV
+    threads: 1
+    shell:
+        "rsrepro dsva-train --prepared {input.data} --split {input.split} --attributes {input.attributes}"
+        " --stage {wildcards.stage} --variant {wildcards.variant} --out $(dirname {output.history})"
+        " --params {params.cfg:q} > {log} 2>&1"
+
+
+rule dsva_summarize:
+    input:
+        code("dsva/summary"),
+        full=f"{RUN}/{{variant}}/full/history.json",
+        select=f"{RUN}/{{variant}}/select/history.json",
+    output:
+        f"{RUN}/{{variant}}/metrics.json",
+    log:
+        f"{LOGS}/dsva/{{dataset}}/{{split}}_seed{{seed}}/{{variant}}_summarize.log",
+    conda:
+        ENV
+    threads: 1
+    shell:
+        "rsrepro dsva-summarize --full $(dirname {input.full}) --select $(dirname {input.select})"
+        " --out {output} > {log} 2>&1"
+
+
+rule dsva_aggregate:
+    input:
+        lambda w: run_metrics(config, w.dataset),
+    output:
+        f"{DSVA}/{{dataset}}/metrics.json",
+    log:
+        f"{LOGS}/dsva/{{dataset}}/aggregate.log",
+    conda:
+        ENV
+    threads: 1
+    shell:
+        "rsrepro dsva-aggregate --metrics {input} --out {output} > {log} 2>&1"
+
+
+rule dsva_report:
+    input:
+        notebook="notebooks/dsva.ipynb",
+        metrics=aggregate_files(config),
+    output:
+        html=f"{RESULTS}/reports/dsva.html",
+        executed=f"{RESULTS}/reports/dsva.ipynb",
+    params:
+        nb=lambda w, input: as_json({"aggregate_files": list(input.metrics), "figures_dir": f"{FIGURES}/dsva"}),
+    log:
+        f"{LOGS}/dsva/report.log",
+    benchmark:
+        f"{BENCHMARKS}/dsva/report.tsv"
+    conda:
+        ENV
+    threads: 1
+    shell:
+        "rsrepro render-report --notebook {input.notebook} --executed {output.executed}"
+        " --html {output.html} --params {params.nb:q} > {log} 2>&1"
+
+
+ALL_TARGETS += [*aggregate_files(config), f"{RESULTS}/reports/dsva.html"]
