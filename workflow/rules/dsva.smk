@@ -1,5 +1,12 @@
 # DSVA: attribute collection (features) -> training (full + select stages) -> per-run metrics -> report.
-from rsrepro.dsva.targets import DSVA, RUN, aggregate_files, run_metrics
+from rsrepro.dsva.targets import (
+    DSVA,
+    RUN,
+    aggregate_files,
+    dsva_split_files,
+    image_text_inputs,
+    run_metrics,
+)
 
 
 wildcard_constraints:
@@ -7,15 +14,38 @@ wildcard_constraints:
     stage="full|select",
 
 
+rule dsva_image_text:
+    input:
+        code("models/dsva", "dsva/attributes", "dsva/images"),
+        data=f"{PREPARED}/{{dataset}}",
+        splits=lambda w: dsva_split_files(config, w.dataset, int(w.seed)),
+    output:
+        directory(f"{DSVA}/{{dataset}}/image_text_seed{{seed}}"),
+    params:
+        cfg=lambda w: as_json(config["dsva"]["collection"]),  # a function: the prompt holds "{attribute}"
+    log:
+        f"{LOGS}/dsva/{{dataset}}/image_text_seed{{seed}}.log",
+    benchmark:
+        f"{BENCHMARKS}/dsva/{{dataset}}/image_text_seed{{seed}}.tsv"
+    conda:
+        ENV
+    threads: 1
+    shell:
+        "rsrepro dsva-image-text --prepared {input.data} --splits {input.splits} --out {output}"
+        " --params {params.cfg:q} > {log} 2>&1"
+
+
 rule dsva_collect_attributes:
     input:
         code("models/dsva", "dsva/attributes", "dsva/images"),
         data=f"{PREPARED}/{{dataset}}",
         split=f"{SPLITS}/{{dataset}}/zero_shot/{{split}}_seed{{seed}}.json",
+        image_text=lambda w: image_text_inputs(config, w.dataset, int(w.seed)),
     output:
         directory(f"{RUN}/attributes"),
     params:
-        cfg=as_json(config["dsva"]["collection"]),
+        cfg=lambda w: as_json(config["dsva"]["collection"]),  # a function: the prompt holds "{attribute}"
+        image_text=lambda w, input: f"--image-text {input.image_text[0]}" if input.image_text else "",
     log:
         f"{LOGS}/dsva/{{dataset}}/{{split}}_seed{{seed}}/collect_attributes.log",
     benchmark:
@@ -25,6 +55,7 @@ rule dsva_collect_attributes:
     threads: 1
     shell:
         "rsrepro dsva-collect-attributes --prepared {input.data} --split {input.split} --out {output}"
+        " {params.image_text}"
         " --params {params.cfg:q} > {log} 2>&1"
 
 

@@ -41,7 +41,7 @@ from rsrepro.errors import RsreproError
 from rsrepro.io import atomic_dir, write_json
 from rsrepro.models.dsva import ImageTextModel, image_text_model, load_hf_clip, patch_vit
 from rsrepro.training.batches import index_batches
-from rsrepro.training.checkpoint import save_torch
+from rsrepro.training.checkpoint import load_torch, save_torch
 
 log = logging.getLogger(__name__)
 
@@ -75,10 +75,13 @@ class WordTokenizer:
         vocab = sorted({w for t in texts for w in cls.words(t)})
         return cls([PAD, UNK, *vocab], max_len)
 
-    def encode(self, texts: Sequence[str]) -> torch.Tensor:
+    def encode(self, texts: Sequence[str], drop_unknown: bool = False) -> torch.Tensor:
+        """Token ids, padded; unknown words become <unk>, or are skipped with ``drop_unknown`` (prompts:
+        a word the model never read, such as an attribute's group prefix, carries no meaning for it)."""
         out = torch.zeros(len(texts), self.max_len, dtype=torch.long)
         for i, text in enumerate(texts):
-            ids = [self.ids.get(w, 1) for w in self.words(text)][: self.max_len]
+            ids = [self.ids.get(w, 1) for w in self.words(text) if not drop_unknown or w in self.ids]
+            ids = ids[: self.max_len]
             out[i, : len(ids)] = torch.tensor(ids, dtype=torch.long)
         return out
 
@@ -147,6 +150,7 @@ def agreement(collected: np.ndarray, truth: np.ndarray, seen: Sequence[int], uns
         "mean_r_seen": float(np.nanmean(per_attribute(seen))),
         "mean_r_unseen": float(np.nanmean(per_attribute(unseen))) if len(unseen) > 2 else float("nan"),
         "overall_r": float(np.corrcoef(collected[all_rows].ravel(), truth[all_rows].ravel())[0, 1]),
+        "scored_attributes": int(np.isfinite(r_all).sum()),
     }
 
 
@@ -160,7 +164,7 @@ def train_image_text(
     """The embedded preset's CLIP stand-in: symmetric InfoNCE on (image, one of its captions) pairs."""
     captions = data.captions
     tokenizer = WordTokenizer.fit([c for i in indices for c in captions[i]], cfg["text"]["max_len"])
-    tower = patch_vit(cfg["image"]["crop"], **cfg["tower"])
+    tower = patch_vit(**tower_config(cfg))
     model = image_text_model(
         tower,
         len(tokenizer.vocab),
@@ -226,10 +230,83 @@ def clip_rsicd_encoders(model_dir: str, device: torch.device) -> tuple[Callable,
     return (lambda x: model.get_image_features(pixel_values=x)), encode_text
 
 
+def shared_training_images(splits: Sequence[dict[str, Any]]) -> np.ndarray:
+    """Images in the train list of *every* split: one image-text model then serves all splits, and it
+    never sees an unseen-class image or a seen-test image of any of them."""
+    common = set(splits[0]["train"])
+    for split in splits[1:]:
+        common &= set(split["train"])
+    return np.array(sorted(common), dtype=np.int64)
+
+
+def fit_image_text(
+    data: PreparedDataset,
+    splits: Sequence[dict[str, Any]],
+    cfg: dict[str, Any],
+    out_dir: Path,
+    device: torch.device,
+    seed: int,
+) -> dict[str, Any]:
+    """Train the embedded image-text model on the shared seen training images; write ``model.pt`` and
+    ``training.json`` to ``out_dir``."""
+    images = shared_training_images(splits)
+    for split in splits:
+        require_seen_only(images, data.class_idx, split["unseen_classes"], "image-text model training")
+    start = time.perf_counter()
+    model, tokenizer, history = train_image_text(
+        data, images, cfg, device, torch.Generator().manual_seed(seed)
+    )
+    report = {
+        "train_images": len(images),
+        "train_classes": [data.classes[c] for c in np.unique(data.class_idx[images])],
+        "history": history,
+        "seconds": time.perf_counter() - start,
+        "train_images_per_s": len(images) * cfg["epochs"] / (time.perf_counter() - start),
+        "vocabulary": len(tokenizer.vocab),
+    }
+    with atomic_dir(out_dir) as tmp:
+        save_torch(
+            {
+                "model": model.state_dict(),
+                "vocab": tokenizer.vocab,
+                "tower": tower_config(cfg),
+                "text": cfg["text"],
+                "embed_dim": cfg["embed_dim"],
+            },
+            tmp / "model.pt",
+        )
+        write_json(tmp / "training.json", report)
+    return report
+
+
+def tower_config(cfg: dict[str, Any]) -> dict[str, Any]:
+    return {"image_size": cfg["image"]["crop"], **cfg["tower"]}
+
+
+def load_image_text(model_dir: Path, device: torch.device) -> tuple[ImageTextModel, WordTokenizer, dict]:
+    saved = load_torch(model_dir / "model.pt")
+    text = saved["text"]
+    model = image_text_model(
+        patch_vit(**saved["tower"]),
+        len(saved["vocab"]),
+        text["max_len"],
+        text["dim"],
+        text["depth"],
+        saved["embed_dim"],
+    )
+    model.load_state_dict(saved["model"])
+    return model.to(device).eval(), WordTokenizer(saved["vocab"], text["max_len"]), saved["tower"]
+
+
+def attribute_prompts(names: Sequence[str], template: str) -> list[str]:
+    return [template.format(attribute=n.replace("_", " ")) for n in names]
+
+
 def collect(
     data: PreparedDataset,
     split: dict[str, Any],
     cfg: dict[str, Any],
+    image_text_dir: Path | None,
     out_dir: Path,
     device: torch.device,
     seed: int,
@@ -241,27 +318,28 @@ def collect(
             f"dataset {data.name!r} has no attribute names (info.json attributes.names); "
             "attribute prompts cannot be built"
         )
-    class_idx = data.class_idx
     seen, unseen = split["seen_classes"], split["unseen_classes"]
-    prompts = [cfg["prompt"].format(attribute=n.replace("_", " ")) for n in names]
-    plan = collection_rows(split, class_idx, cfg["annotation_images_per_unseen_class"], seed)
-    train = np.asarray(split["train"], dtype=np.int64)
-    generator = torch.Generator().manual_seed(seed)
+    prompts = attribute_prompts(names, cfg["prompt"])
+    plan = collection_rows(split, data.class_idx, cfg["annotation_images_per_unseen_class"], seed)
     report: dict[str, Any] = {"model": cfg["model"], "prompts": prompts, "scaling": cfg["scaling"]}
     if cfg["model"] == "embedded":
-        require_seen_only(train, class_idx, unseen, "image-text model training")
-        model, tokenizer, history = train_image_text(data, train, cfg, device, generator)
+        if image_text_dir is None:
+            raise RsreproError(
+                "the embedded attribute collector needs --image-text (the trained model directory)"
+            )
+        model, tokenizer, tower = load_image_text(image_text_dir, device)
         encode_image = model.encode_image
 
         def encode_text(p: list[str]) -> torch.Tensor:
-            return model.encode_text(tokenizer.encode(p).to(device))
+            # A prompt of only unknown words has no tokens: it gets a zero embedding (a constant column,
+            # 0 after scaling) instead of an all-padding pass, which would be NaN.
+            ids = tokenizer.encode(p, drop_unknown=True).to(device)
+            known = (ids != 0).any(1)
+            out = torch.zeros(len(p), model.text_proj.out_features, device=device)
+            out[known] = model.encode_text(ids[known])
+            return out
 
-        report.update(
-            image_text_history=history,
-            image_text_train_images=len(train),
-            unknown_prompt_words=tokenizer.unknown_words(prompts),
-            vocabulary=len(tokenizer.vocab),
-        )
+        report["unknown_prompt_words"] = tokenizer.unknown_words(prompts)
         clip_norm = False
     else:
         encode_image, encode_text = clip_rsicd_encoders(cfg["clip_model_dir"], device)
@@ -293,7 +371,6 @@ def collect(
     with atomic_dir(out_dir) as tmp:
         np.save(tmp / "class_attributes.npy", matrix)
         if cfg["model"] == "embedded":
-            tower_config = {"image_size": cfg["image"]["crop"], **cfg["tower"]}
-            save_torch({"config": tower_config, "state": model.image_tower.state_dict()}, tmp / "tower.pt")
+            save_torch({"config": tower, "state": model.image_tower.state_dict()}, tmp / "tower.pt")
         write_json(tmp / "collection.json", report)
     return report

@@ -11,9 +11,17 @@ from rsrepro.io import read_json, write_json
 
 
 def add_commands(subparsers: Any) -> None:
+    fit = subparsers.add_parser("dsva-image-text", help="train the embedded image-text model (seen only)")
+    fit.add_argument("--prepared", type=Path, required=True)
+    fit.add_argument("--splits", type=Path, nargs="+", required=True, help="zero-shot split JSONs it serves")
+    fit.add_argument("--out", type=Path, required=True, help="directory to write")
+    fit.add_argument("--params", type=json_object, required=True, help="dsva.collection as JSON")
+    fit.set_defaults(handler=_image_text)
+
     collect = subparsers.add_parser("dsva-collect-attributes", help="score images against attribute prompts")
     collect.add_argument("--prepared", type=Path, required=True)
     collect.add_argument("--split", type=Path, required=True, help="zero-shot split JSON")
+    collect.add_argument("--image-text", type=Path, help="embedded: the trained image-text model directory")
     collect.add_argument("--out", type=Path, required=True, help="directory to write")
     collect.add_argument("--params", type=json_object, required=True, help="dsva.collection as JSON")
     collect.set_defaults(handler=_collect)
@@ -44,6 +52,22 @@ def _seed(split: dict[str, Any], cfg: dict[str, Any]) -> int:
     return int(split["seed"]) + int(cfg["seed"])
 
 
+def _image_text(args: argparse.Namespace) -> None:
+    from rsrepro.data.prepared import PreparedDataset
+    from rsrepro.dsva.attributes import fit_image_text
+    from rsrepro.training.device import pick_device
+
+    splits = [read_json(p) for p in args.splits]
+    fit_image_text(
+        PreparedDataset.load(args.prepared),
+        splits,
+        args.params,
+        args.out,
+        pick_device(args.params["device"]),
+        _seed(splits[0], args.params),
+    )
+
+
 def _collect(args: argparse.Namespace) -> None:
     from rsrepro.data.prepared import PreparedDataset
     from rsrepro.dsva.attributes import collect
@@ -54,6 +78,7 @@ def _collect(args: argparse.Namespace) -> None:
         PreparedDataset.load(args.prepared),
         split,
         args.params,
+        args.image_text,
         args.out,
         pick_device(args.params["device"]),
         _seed(split, args.params),

@@ -6,10 +6,22 @@ import re
 from pathlib import Path
 from typing import Any
 
-from rsrepro.workflow import RESULTS, split_tag
+from rsrepro.workflow import RESULTS, SPLITS, split_tag
 
 DSVA = f"{RESULTS}/dsva"
 RUN = DSVA + "/{dataset}/{split}_seed{seed}"
+
+
+def dsva_split_files(config: dict[str, Any], dataset: str, seed: int) -> list[str]:
+    """The zero-shot split files of one split seed (the image-text model serves all of them)."""
+    return [f"{SPLITS}/{dataset}/zero_shot/{split_tag(s)}_seed{seed}.json" for s in config["dsva"]["splits"]]
+
+
+def image_text_inputs(config: dict[str, Any], dataset: str, seed: int) -> list[str]:
+    """The embedded image-text model directory the attribute collection needs (none for clip-rsicd)."""
+    if config["dsva"]["collection"]["model"] != "embedded":
+        return []
+    return [f"{DSVA}/{dataset}/image_text_seed{seed}"]
 
 
 def run_dirs(config: dict[str, Any], dataset: str) -> list[str]:

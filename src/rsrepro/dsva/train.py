@@ -253,6 +253,7 @@ def train(
         out_dir / "run.json",
         {
             "stage": stage,
+            "config": cfg,
             "faithful": cfg["faithful"],
             "seed": seed,
             "train_images": len(images),
