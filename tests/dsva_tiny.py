@@ -45,7 +45,7 @@ def class_sets(n_classes: int, seed: int = 0) -> list[tuple[int, ...]]:
 
 
 def build_tiny_dsva_dataset(
-    root: Path, n_classes: int = 10, per_class: int = 20, size: int = 32, seed: int = 0
+    root: Path, n_classes: int = 10, per_class: int = 30, size: int = 32, seed: int = 0
 ) -> Path:
     rng = np.random.default_rng(seed)
     sets = class_sets(n_classes, seed)
@@ -95,14 +95,14 @@ def build_tiny_dsva_dataset(
 COLLECTION = {
     "model": "embedded",
     "clip_model_dir": "",
-    "prompt": "an aerial image with {attribute}",
+    "prompt": "{attribute}",
     "scaling": "minmax",
     "annotation_images_per_unseen_class": 4,
     "image": {"resize": 32, "crop": 28},
     "tower": {"patch_size": 4, "dim": 32, "depth": 2, "heads": 2},
     "text": {"dim": 32, "depth": 1, "max_len": 16},
     "embed_dim": 32,
-    "epochs": 15,
+    "epochs": 30,
     "batch_size": 32,
     "lr": 0.003,
     "weight_decay": 0.01,
@@ -117,8 +117,8 @@ TRAIN = {
     "image": {"resize": 32, "crop": 28},
     "ways": 4,
     "shots": 3,
-    "batches_per_epoch": 10,
-    "epochs": 4,
+    "batches_per_epoch": 12,
+    "epochs": 5,
     "warmup_epochs": 1,
     "warmup_lr": 0.003,
     "lr": 0.0003,

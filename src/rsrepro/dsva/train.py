@@ -245,7 +245,9 @@ def train(
         return {"val_zsl": zsl_accuracy(attr @ matrix.T, class_idx[val_images], np.asarray(val))}
 
     checkpoints = out_dir / "checkpoint"
-    fresh_checkpoint_dir(checkpoints, fingerprint(cfg, stage, seed, split, matrix.tobytes()))
+    # ``epochs`` is left out: the schedule does not depend on it, so a run extended to more epochs resumes.
+    settings = {k: v for k, v in cfg.items() if k != "epochs"}
+    fresh_checkpoint_dir(checkpoints, fingerprint(settings, stage, seed, split, matrix.tobytes()))
     loop = EpochLoop(checkpoints, {"model": model}, generator=generator)
     history = loop.run(cfg["epochs"], train_epoch, validate)
     save_torch({"model": model.state_dict(), "seen_classes": seen}, out_dir / "model.pt")
