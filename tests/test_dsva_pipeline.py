@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-
 from dsva_tiny import COLLECTION, TRAIN, build_tiny_dsva_dataset
+
 from rsrepro.data.prepared import PreparedDataset
 from rsrepro.data.splits import zero_shot_split
 from rsrepro.dsva.attributes import (

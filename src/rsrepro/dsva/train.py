@@ -35,7 +35,7 @@ from rsrepro.dsva.images import image_batch
 from rsrepro.dsva.metrics import gzsl_metrics, zsl_accuracy
 from rsrepro.dsva.sampler import episodes
 from rsrepro.io import write_json
-from rsrepro.models.dsva import DSVA, HFClipVisionTower, dsva, patch_vit
+from rsrepro.models.dsva import DSVA, DSVAOutput, HFClipVisionTower, dsva, patch_vit
 from rsrepro.training.batches import index_batches
 from rsrepro.training.checkpoint import EpochLoop, load_torch, save_torch
 from rsrepro.training.device import seed_everything
@@ -132,6 +132,34 @@ def evaluate(
     return record
 
 
+def dsva_loss(
+    model: DSVA, out: DSVAOutput, y: torch.Tensor, matrix: torch.Tensor, cfg: dict[str, Any], warm: bool
+) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """The original's ``Loss_fn``: CE of both branches, attribute MSE of both, compactness after warm-up,
+    group lasso on prototypes and head (the released scripts set it to 0 except GZSL 50/20)."""
+    w = cfg["loss"]
+    g, loc = out.attr_global.float(), out.attr_local.float()
+    parts = {
+        "ce_global": losses.compatibility_ce(g, matrix, y, cfg["faithful"]),
+        "ce_local": losses.compatibility_ce(loc, matrix, y, cfg["faithful"]),
+        "mse_global": losses.attribute_regression(g, matrix[y]),
+        "mse_local": losses.attribute_regression(loc, matrix[y]),
+    }
+    loss = (
+        w["xe"] * parts["ce_global"]
+        + w["l_xe"] * parts["ce_local"]
+        + w["attri"] * parts["mse_global"]
+        + w["l_attri"] * parts["mse_local"]
+    )
+    if not warm and w["cpt"] > 0:
+        parts["cpt"] = losses.compactness(out.maps.float())
+        loss = loss + w["cpt"] * parts["cpt"]
+    if w["l_regular"] > 0 or w["regular"] > 0:
+        loss = loss + w["l_regular"] * losses.group_lasso(model.prototypes, model.groups)
+        loss = loss + w["regular"] * losses.group_lasso(model.head.weight, model.groups)
+    return loss, parts
+
+
 def fingerprint(*parts: Any) -> str:
     digest = hashlib.sha256()
     for part in parts:
@@ -186,7 +214,6 @@ def train(
     train_matrix = torch.from_numpy(matrix[seen]).to(device)
 
     model = build_model(cfg, attributes_dir, data).to(device)
-    w = cfg["loss"]
 
     def train_epoch(epoch: int) -> dict[str, float]:
         warm = epoch < cfg["warmup_epochs"]
@@ -208,26 +235,7 @@ def train(
                 out = model(
                     image_batch(data.images, batch, device, cfg["image"], train=True, generator=generator)
                 )
-            parts = {
-                "ce_global": losses.compatibility_ce(
-                    out.attr_global.float(), train_matrix, y, cfg["faithful"]
-                ),
-                "ce_local": losses.compatibility_ce(out.attr_local.float(), train_matrix, y, cfg["faithful"]),
-                "mse_global": losses.attribute_regression(out.attr_global.float(), train_matrix[y]),
-                "mse_local": losses.attribute_regression(out.attr_local.float(), train_matrix[y]),
-            }
-            loss = (
-                w["xe"] * parts["ce_global"]
-                + w["l_xe"] * parts["ce_local"]
-                + w["attri"] * parts["mse_global"]
-                + w["l_attri"] * parts["mse_local"]
-            )
-            if not warm and w["cpt"] > 0:
-                parts["cpt"] = losses.compactness(out.maps.float())
-                loss = loss + w["cpt"] * parts["cpt"]
-            if w["l_regular"] > 0 or w["regular"] > 0:
-                loss = loss + w["l_regular"] * losses.group_lasso(model.prototypes, model.groups)
-                loss = loss + w["regular"] * losses.group_lasso(model.head.weight, model.groups)
+            loss, parts = dsva_loss(model, out, y, train_matrix, cfg, warm)
             opt.zero_grad()
             loss.backward()
             opt.step()
