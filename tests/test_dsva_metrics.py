@@ -108,3 +108,11 @@ def test_episodes_have_ways_classes_by_shots_images():
         assert len(set(cls.tolist())) == 4
         assert all((cls == c).sum() == 3 for c in set(cls.tolist()))
         assert cls.tolist() == sorted(cls.tolist(), key=lambda c: cls.tolist().index(c))  # class-major
+
+
+def test_paper_backbone_without_transformers_or_weights_is_an_actionable_error(tmp_path):
+    from rsrepro.errors import RsreproError
+    from rsrepro.models.dsva import load_hf_clip
+
+    with pytest.raises(RsreproError, match=r"transformers|clip-rsicd"):
+        load_hf_clip(str(tmp_path / "missing"))

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from rsrepro.workflow import RESULTS, SPLITS, split_tag
+from rsrepro.workflow import RESULTS, SPLITS, split_tag, zero_shot_split_files
 
 DSVA = f"{RESULTS}/dsva"
 RUN = DSVA + "/{dataset}/{split}_seed{seed}"
@@ -25,12 +25,11 @@ def image_text_inputs(config: dict[str, Any], dataset: str, seed: int) -> list[s
 
 
 def run_dirs(config: dict[str, Any], dataset: str) -> list[str]:
-    cfg = config["dsva"]
+    """One run per split file ("60-10_seed0") and variant."""
     return [
-        f"{DSVA}/{dataset}/{split_tag(split)}_seed{seed}/{variant}"
-        for split in cfg["splits"]
-        for seed in cfg["split_seeds"]
-        for variant in cfg["variants"]
+        f"{DSVA}/{dataset}/{Path(split_file).stem}/{variant}"
+        for split_file in zero_shot_split_files(config, dataset)
+        for variant in config["dsva"]["variants"]
     ]
 
 
