@@ -101,7 +101,7 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     cpu = torch.device("cpu")
-    n, steps = (64, 2) if args.smoke else (1024, 20)
+    n, steps = (64, 2) if args.smoke else (2048, 60)
     print(f"device: cpu ({args.threads} threads); torch {torch.__version__}")
     rate = bench_collection(EMBEDDED, cpu, n, 64)
     print(f"embedded attribute collection (56 px, ViT 64x3): {rate:8.1f} images/s scored  [cpu]")

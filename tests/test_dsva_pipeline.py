@@ -58,6 +58,15 @@ def test_splits_disjoint_and_training_lists_seen_only(tiny_dsva):
     assert not {data.classes.index(c) for c in trained["train_classes"]} & set(split["unseen_classes"])
 
 
+def test_image_text_model_is_reproducible(tiny_dsva):
+    data, splits, root = tiny_dsva["data"], list(tiny_dsva["splits"].values()), tiny_dsva["root"]
+    fit_image_text(data, splits, {**COLLECTION, "epochs": 1}, root / "it_a", CPU, seed=3)
+    fit_image_text(data, splits, {**COLLECTION, "epochs": 1}, root / "it_b", CPU, seed=3)
+    a = torch.load(root / "it_a" / "model.pt", weights_only=True)["model"]
+    b = torch.load(root / "it_b" / "model.pt", weights_only=True)["model"]
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+
 def test_collection_rows_keep_unseen_annotation_images_out_of_test(tiny_dsva):
     data, split, report = tiny_dsva["data"], tiny_dsva["split"], tiny_dsva["report"]
     excluded = set(report["eval_excluded"])

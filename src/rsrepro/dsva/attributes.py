@@ -42,6 +42,7 @@ from rsrepro.io import atomic_dir, write_json
 from rsrepro.models.dsva import ImageTextModel, image_text_model, load_hf_clip, patch_vit
 from rsrepro.training.batches import index_batches
 from rsrepro.training.checkpoint import load_torch, save_torch
+from rsrepro.training.device import seed_everything
 
 log = logging.getLogger(__name__)
 
@@ -253,9 +254,8 @@ def fit_image_text(
     for split in splits:
         require_seen_only(images, data.class_idx, split["unseen_classes"], "image-text model training")
     start = time.perf_counter()
-    model, tokenizer, history = train_image_text(
-        data, images, cfg, device, torch.Generator().manual_seed(seed)
-    )
+    # seed_everything also seeds the weight initialisation (global RNG), not only the batch order
+    model, tokenizer, history = train_image_text(data, images, cfg, device, seed_everything(seed))
     report = {
         "train_images": len(images),
         "train_classes": [data.classes[c] for c in np.unique(data.class_idx[images])],
