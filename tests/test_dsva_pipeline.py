@@ -139,17 +139,33 @@ def test_end_to_end_above_chance_and_variants_differ(tiny_dsva):
     assert json.loads((root / "corrected" / "run.json").read_text())["train_test_seen_overlap_used"] == 0
 
 
+class Interrupted(Exception):
+    pass
+
+
 @pytest.mark.slow
-def test_resume_gives_the_same_run(tiny_dsva):
+def test_resume_after_interruption_gives_the_same_run(tiny_dsva, monkeypatch):
+    import rsrepro.dsva.train as dsva_train
+
     data, split, root = tiny_dsva["data"], tiny_dsva["split"], tiny_dsva["root"]
-    cfg = {**TRAIN, "faithful": False, "batches_per_epoch": 4}
-    straight = train(
-        data, split, root / "attributes", {**cfg, "epochs": 3}, "select", root / "a", CPU, seed=1
-    )
-    train(
-        data, split, root / "attributes", {**cfg, "epochs": 2}, "select", root / "b", CPU, seed=1
-    )  # "interrupted"
-    resumed = train(data, split, root / "attributes", {**cfg, "epochs": 3}, "select", root / "b", CPU, seed=1)
+    cfg = {**TRAIN, "faithful": False, "batches_per_epoch": 4, "epochs": 3}
+    straight = train(data, split, root / "attributes", cfg, "select", root / "a", CPU, seed=1)
+    assert not (root / "a" / "checkpoint").exists()  # a finished run keeps no checkpoint
+
+    real_episodes, calls = dsva_train.episodes, []
+
+    def crash_in_third_epoch(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise Interrupted
+        return real_episodes(*args, **kwargs)
+
+    monkeypatch.setattr(dsva_train, "episodes", crash_in_third_epoch)
+    with pytest.raises(Interrupted):
+        train(data, split, root / "attributes", cfg, "select", root / "b", CPU, seed=1)
+    assert torch.load(root / "b" / "checkpoint" / "last.pt", weights_only=True)["epoch"] == 1
+    monkeypatch.setattr(dsva_train, "episodes", real_episodes)
+    resumed = train(data, split, root / "attributes", cfg, "select", root / "b", CPU, seed=1)
     assert [h["loss"] for h in straight] == pytest.approx([h["loss"] for h in resumed])
     assert [h["val_zsl"] for h in straight] == [h["val_zsl"] for h in resumed]
     a = torch.load(root / "a" / "model.pt", weights_only=True)["model"]

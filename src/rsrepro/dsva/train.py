@@ -258,6 +258,8 @@ def train(
     fresh_checkpoint_dir(checkpoints, fingerprint(settings, stage, seed, split, matrix.tobytes()))
     loop = EpochLoop(checkpoints, {"model": model}, generator=generator)
     history = loop.run(cfg["epochs"], train_epoch, validate)
+    # Only an interrupted run keeps its checkpoint (to resume); a finished one is the outputs below.
+    shutil.rmtree(checkpoints)
     save_torch({"model": model.state_dict(), "seen_classes": seen}, out_dir / "model.pt")
     write_json(
         out_dir / "run.json",
