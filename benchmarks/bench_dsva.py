@@ -97,7 +97,8 @@ def bench_training(size: dict, device: torch.device, steps: int, ways: int = 8, 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="tiny sizes and a few steps")
-    parser.add_argument("--threads", type=int, default=2)
+    # 1 thread by default: on a shared 2-core machine, 2 threads stall on each other and the figures scatter
+    parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     cpu = torch.device("cpu")

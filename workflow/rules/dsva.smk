@@ -32,7 +32,7 @@ rule dsva_image_text:
     threads: 1
     shell:
         "rsrepro dsva-image-text --prepared {input.data} --splits {input.splits} --out {output}"
-        " --params {params.cfg:q} > {log} 2>&1"
+        " --threads {threads} --params {params.cfg:q} > {log} 2>&1"
 
 
 rule dsva_collect_attributes:
@@ -55,8 +55,7 @@ rule dsva_collect_attributes:
     threads: 1
     shell:
         "rsrepro dsva-collect-attributes --prepared {input.data} --split {input.split} --out {output}"
-        " {params.image_text}"
-        " --params {params.cfg:q} > {log} 2>&1"
+        " {params.image_text} --threads {threads} --params {params.cfg:q} > {log} 2>&1"
 
 
 rule dsva_train:
@@ -81,7 +80,7 @@ rule dsva_train:
     shell:
         "rsrepro dsva-train --prepared {input.data} --split {input.split} --attributes {input.attributes}"
         " --stage {wildcards.stage} --variant {wildcards.variant} --out $(dirname {output.history})"
-        " --params {params.cfg:q} > {log} 2>&1"
+        " --threads {threads} --params {params.cfg:q} > {log} 2>&1"
 
 
 rule dsva_summarize:

@@ -16,6 +16,7 @@ def add_commands(subparsers: Any) -> None:
     fit.add_argument("--splits", type=Path, nargs="+", required=True, help="zero-shot split JSONs it serves")
     fit.add_argument("--out", type=Path, required=True, help="directory to write")
     fit.add_argument("--params", type=json_object, required=True, help="dsva.collection as JSON")
+    fit.add_argument("--threads", type=int, default=1, help="torch CPU threads (the rule's threads)")
     fit.set_defaults(handler=_image_text)
 
     collect = subparsers.add_parser("dsva-collect-attributes", help="score images against attribute prompts")
@@ -24,6 +25,7 @@ def add_commands(subparsers: Any) -> None:
     collect.add_argument("--image-text", type=Path, help="embedded: the trained image-text model directory")
     collect.add_argument("--out", type=Path, required=True, help="directory to write")
     collect.add_argument("--params", type=json_object, required=True, help="dsva.collection as JSON")
+    collect.add_argument("--threads", type=int, default=1, help="torch CPU threads (the rule's threads)")
     collect.set_defaults(handler=_collect)
 
     train = subparsers.add_parser("dsva-train", help="train one DSVA stage (full or select)")
@@ -34,6 +36,7 @@ def add_commands(subparsers: Any) -> None:
     train.add_argument("--variant", choices=["faithful", "corrected"], required=True)
     train.add_argument("--out", type=Path, required=True, help="stage directory")
     train.add_argument("--params", type=json_object, required=True, help="dsva.train as JSON")
+    train.add_argument("--threads", type=int, default=1, help="torch CPU threads (the rule's threads)")
     train.set_defaults(handler=_train)
 
     summary = subparsers.add_parser("dsva-summarize", help="metrics of one run under the three protocols")
@@ -48,6 +51,13 @@ def add_commands(subparsers: Any) -> None:
     agg.set_defaults(handler=_aggregate)
 
 
+def _set_threads(n: int) -> None:
+    """One torch thread per Snakemake thread: two 2-thread jobs on two cores stall each other badly."""
+    import torch
+
+    torch.set_num_threads(n)
+
+
 def _seed(split: dict[str, Any], cfg: dict[str, Any]) -> int:
     return int(split["seed"]) + int(cfg["seed"])
 
@@ -56,6 +66,8 @@ def _image_text(args: argparse.Namespace) -> None:
     from rsrepro.data.prepared import PreparedDataset
     from rsrepro.dsva.attributes import fit_image_text
     from rsrepro.training.device import pick_device
+
+    _set_threads(args.threads)
 
     splits = [read_json(p) for p in args.splits]
     fit_image_text(
@@ -73,6 +85,8 @@ def _collect(args: argparse.Namespace) -> None:
     from rsrepro.dsva.attributes import collect
     from rsrepro.training.device import pick_device
 
+    _set_threads(args.threads)
+
     split = read_json(args.split)
     collect(
         PreparedDataset.load(args.prepared),
@@ -89,6 +103,8 @@ def _train(args: argparse.Namespace) -> None:
     from rsrepro.data.prepared import PreparedDataset
     from rsrepro.dsva.train import train
     from rsrepro.training.device import pick_device
+
+    _set_threads(args.threads)
 
     split = read_json(args.split)
     cfg = {**args.params, "faithful": args.variant == "faithful"}
