@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.rsrepro-installed
 
-.PHONY: setup reproduce test lint lock
+.PHONY: setup reproduce test lint lock data-push data-pull
 
 setup: $(STAMP)
 
@@ -34,3 +34,13 @@ lock: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	{ echo "# Exact versions of a reproduction (Python 3.11, Linux x86_64). Regenerate: make lock"; \
 	  $(BIN)/python -m pip freeze --exclude-editable; } > requirements.lock
+
+# Share fetched data, prepared datasets and weights through DVC (remote: .dvc/config; see README).
+DVC_TRACKED := data/raw data/pretrained $(filter-out %.dvc %.gitignore %/synthetic,$(wildcard results/prepared/*))
+data-push: $(STAMP)
+	$(BIN)/dvc add $(wildcard $(DVC_TRACKED))
+	git add $(addsuffix .dvc,$(wildcard $(DVC_TRACKED))) data/.gitignore results/prepared/.gitignore
+	$(BIN)/dvc push
+
+data-pull: $(STAMP)
+	$(BIN)/dvc pull

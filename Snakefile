@@ -11,6 +11,9 @@ configfile: "params.yaml"
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
+include: "workflow/rules/download.smk"
+include: "workflow/rules/lsenet.smk"
+include: "workflow/rules/swan.smk"
 include: "workflow/rules/dsva.smk"
 
 

@@ -11,7 +11,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from dsva_tiny import COLLECTION, TRAIN, build_tiny_dsva_dataset
 
 from rsrepro.data.prepared import PreparedDataset
 from rsrepro.data.splits import zero_shot_split
@@ -25,6 +24,7 @@ from rsrepro.dsva.attributes import (
 from rsrepro.dsva.summary import summarize
 from rsrepro.dsva.targets import run_key
 from rsrepro.dsva.train import build_model, overlaps, train, training_images
+from tests.dsva_tiny import COLLECTION, TRAIN, build_tiny_dsva_dataset
 
 torch.set_num_threads(1)
 CPU = torch.device("cpu")
@@ -219,3 +219,20 @@ def test_snakemake_dry_run_lists_dsva_jobs():
         "dsva_aggregate": "1",
         "dsva_report": "1",
     }
+
+
+def test_dataset_split_lists_follow_the_released_loader():
+    # RSSDIVCS-like: the split file's train is train_zsl_loc, which here shares image 5 with test_seen
+    split = {"train": [1, 2, 3, 5], "test_seen": [5, 6], "test_unseen": [9]}
+    own = {"train": [1, 2, 3, 5], "train_gzsl": [1, 2, 4], "test_seen": [5, 6]}
+    assert training_images(split, faithful=True, own=own).tolist() == [1, 2, 3, 5]
+    assert training_images(split, faithful=False, own=own).tolist() == [1, 2, 4]
+    assert overlaps(split, own) == {
+        "split_file_train_test_seen": 1,
+        "faithful_loader_train_test_seen": 1,
+        "test_seen_images": 2,
+    }
+    # a seeded split: the ZSL list is every seen image, the GZSL list the split's train
+    seeded = {"train": [1, 2], "test_seen": [3], "test_unseen": [9]}
+    assert training_images(seeded, faithful=True).tolist() == [1, 2, 3]
+    assert training_images(seeded, faithful=False).tolist() == [1, 2]

@@ -17,6 +17,14 @@ SPLITS = f"{RESULTS}/splits"
 LOGS = f"{RESULTS}/logs"
 BENCHMARKS = f"{RESULTS}/benchmarks"
 FIGURES = f"{RESULTS}/figures"
+FEATURES = f"{RESULTS}/features"
+# Real data lives outside results/: DVC tracks data/raw and data/pretrained (results/prepared too).
+DATA = "data"
+RAW = f"{DATA}/raw"
+PRETRAINED = f"{DATA}/pretrained"
+DOWNLOADS = f"{DATA}/downloads"  # resumable partial downloads (not tracked)
+SCRATCH = f"{DATA}/scratch"  # extraction during prepare (deleted afterwards)
+CHECKSUM_LOCK = "config/checksums.lock.json"
 SOURCE_ROOT = Path(__file__).resolve().parent
 
 
@@ -47,6 +55,26 @@ def code(*parts: str) -> list[str]:
         else:
             raise FileNotFoundError(f"code({part!r}): no module or package {path}")
     return [os.path.relpath(p) for p in found]
+
+
+def fetch_params(section: dict[str, Any]) -> dict[str, Any]:
+    """The part of a ``data.<source>`` section that decides which files are fetched (not image_size, so
+    changing the resolution re-converts without re-downloading)."""
+    return {"files": section.get("files") or {}, "urls": section.get("urls") or {}}
+
+
+def weights_input(weights_file: str | None) -> list[str]:
+    """Pretrained weights as a rule input (none when ``weights_file`` is empty).
+
+    A file the workflow fetches lies in the folder that ``fetch_pretrained`` outputs as a whole
+    (``data/pretrained/<name>/``): the input is that folder, so Snakemake schedules the fetch.
+    """
+    if not weights_file:
+        return []
+    path, root = Path(weights_file), Path(PRETRAINED).parts
+    if path.parts[: len(root)] == root and len(path.parts) > len(root) + 1:
+        return [str(Path(*path.parts[: len(root) + 1]))]
+    return [weights_file]
 
 
 def split_tag(split: str) -> str:

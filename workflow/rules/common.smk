@@ -2,8 +2,16 @@
 import sys
 
 from rsrepro.config import ParamsError, load_schema, validate_params
+from rsrepro.data.sources.catalog import CLIP_MODELS, DATASETS
+from rsrepro.data.sources.catalog import PRETRAINED as PRETRAINED_SOURCES
 from rsrepro.workflow import (
     BENCHMARKS,
+    CHECKSUM_LOCK,
+    DOWNLOADS,
+    FEATURES,
+    PRETRAINED,
+    RAW,
+    SCRATCH,
     FIGURES,
     LOGS,
     PREPARED,
@@ -12,6 +20,7 @@ from rsrepro.workflow import (
     as_json,
     classification_split_files,
     code,
+    fetch_params,
     put_interpreter_on_path,
     retrieval_split_files,
     split_tag,
@@ -25,6 +34,9 @@ except ParamsError as error:
     sys.exit(f"rsrepro: {error}")
 
 put_interpreter_on_path()
+
+REAL_DATASETS = list(DATASETS)
+PRETRAINED_FILES = list(PRETRAINED_SOURCES)
 
 ENV = "../envs/rsrepro.yaml"
 

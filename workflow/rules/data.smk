@@ -74,7 +74,8 @@ rule split_zero_shot:
         " --seen-test-fraction {params.seen_test_fraction} --seed {wildcards.seed} --out {output} > {log} 2>&1"
 
 
-ALL_TARGETS += [f"{FIGURES}/synthetic/contact_sheet.png"]
+if any("synthetic" in config[paper]["datasets"] for paper in ("lsenet", "swan", "dsva")):
+    ALL_TARGETS.append(f"{FIGURES}/synthetic/contact_sheet.png")
 for _dataset in config["lsenet"]["datasets"]:
     ALL_TARGETS += classification_split_files(config, _dataset)
 for _dataset in config["swan"]["datasets"]:

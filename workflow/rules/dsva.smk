@@ -7,6 +7,7 @@ from rsrepro.dsva.targets import (
     image_text_inputs,
     run_metrics,
 )
+from rsrepro.workflow import weights_input
 
 
 wildcard_constraints:
@@ -41,6 +42,7 @@ rule dsva_collect_attributes:
         data=f"{PREPARED}/{{dataset}}",
         split=f"{SPLITS}/{{dataset}}/zero_shot/{{split}}_seed{{seed}}.json",
         image_text=lambda w: image_text_inputs(config, w.dataset, int(w.seed)),
+        clip=[ancient(p) for p in weights_input(config["dsva"]["collection"]["clip_model_dir"])],
     output:
         directory(f"{RUN}/attributes"),
     params:
@@ -64,6 +66,7 @@ rule dsva_train:
         data=f"{PREPARED}/{{dataset}}",
         split=f"{SPLITS}/{{dataset}}/zero_shot/{{split}}_seed{{seed}}.json",
         attributes=f"{RUN}/attributes",
+        clip=[ancient(p) for p in weights_input(config["dsva"]["train"]["clip_model_dir"])],
     output:
         history=f"{RUN}/{{variant}}/{{stage}}/history.json",
         model=f"{RUN}/{{variant}}/{{stage}}/model.pt",

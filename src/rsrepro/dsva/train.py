@@ -10,8 +10,9 @@ Two stages per run:
   the ``full`` stage).
 
 ``faithful`` reproduces the released code: double-softmax CE, calibrated stacking on probabilities, and
-the GZSL model trained on the ZSL training list (all seen-class images, so the seen test images are
-trained on). ``faithful: false``: CE on scores, stacking on scores, training on the split's train list.
+the GZSL model trained on the ZSL training list (RSSDIVCS: train_zsl_loc; a seeded split: all seen-class
+images, so the seen test images are trained on). ``faithful: false``: CE on scores, stacking on scores,
+training on the GZSL list (train_gzsl_loc, or the split's train) without any seen-test image.
 """
 
 from __future__ import annotations
@@ -44,22 +45,38 @@ log = logging.getLogger(__name__)
 SOURCES = [Path(__file__).parent, Path(__file__).parents[1] / "models" / "dsva.py"]
 
 
-def zsl_train_list(split: dict[str, Any]) -> list[int]:
-    """The ZSL training list: every image of the seen classes (ZSL has no seen test set). The released
-    code trains GZSL runs on it too, so the GZSL seen-test images are trained on."""
-    return split.get("train_zsl") or sorted(split["train"] + split["test_seen"])
+def dataset_split(data: PreparedDataset, split: dict[str, Any]) -> dict[str, Any]:
+    """The dataset's own lists for this paper split (RSSDIVCS ships ``train`` = train_zsl_loc and
+    ``train_gzsl`` = train_gzsl_loc), or {} for a seeded split."""
+    if split.get("source") != "dataset" or not data.has("zero_shot_splits"):
+        return {}
+    return data.zero_shot_splits.get(split["paper_split"], {})
 
 
-def training_images(split: dict[str, Any], faithful: bool) -> np.ndarray:
-    return np.asarray(zsl_train_list(split) if faithful else split["train"], dtype=np.int64)
+def zsl_train_list(split: dict[str, Any], own: dict[str, Any]) -> list[int]:
+    """The ZSL training list, which the released loader uses in every mode: the dataset's
+    train_zsl_loc, or for a seeded split every seen-class image (ZSL has no seen test set)."""
+    return own["train"] if own else sorted(split["train"] + split["test_seen"])
 
 
-def overlaps(split: dict[str, Any]) -> dict[str, int]:
+def gzsl_train_list(split: dict[str, Any], own: dict[str, Any]) -> list[int]:
+    """The GZSL training list (the dataset's train_gzsl_loc where it has one), never a seen-test image."""
+    images = own.get("train_gzsl", split["train"])
+    return sorted(set(images) - set(split["test_seen"]))
+
+
+def training_images(split: dict[str, Any], faithful: bool, own: dict[str, Any] | None = None) -> np.ndarray:
+    own = own or {}
+    chosen = zsl_train_list(split, own) if faithful else gzsl_train_list(split, own)
+    return np.asarray(chosen, dtype=np.int64)
+
+
+def overlaps(split: dict[str, Any], own: dict[str, Any] | None = None) -> dict[str, int]:
     """Train / seen-test overlap of the split file (must be 0) and of the released loader's choice."""
     test_seen = set(split["test_seen"])
     return {
         "split_file_train_test_seen": len(test_seen & set(split["train"])),
-        "faithful_loader_train_test_seen": len(test_seen & set(zsl_train_list(split))),
+        "faithful_loader_train_test_seen": len(test_seen & set(zsl_train_list(split, own or {}))),
         "test_seen_images": len(test_seen),
     }
 
@@ -80,9 +97,12 @@ def build_model(cfg: dict[str, Any], attributes_dir: Path, data: PreparedDataset
     return dsva(tower, len(data.attribute_names), groups, crop=cfg["crop_branch"])
 
 
-def class_attribute_matrix(cfg: dict[str, Any], attributes_dir: Path, data: PreparedDataset) -> np.ndarray:
+def class_attribute_matrix(
+    cfg: dict[str, Any], attributes_dir: Path, data: PreparedDataset, own: dict[str, Any]
+) -> np.ndarray:
+    """The collected matrix, or the dataset's (a split's own matrix where its files ship one)."""
     if cfg["class_attributes"] == "dataset":
-        return np.asarray(data.class_attributes, dtype=np.float32)
+        return np.asarray(own.get("class_attributes", data.class_attributes), dtype=np.float32)
     return np.load(attributes_dir / "class_attributes.npy")
 
 
@@ -192,14 +212,15 @@ def train(
     """Train one stage; write ``history.json``, ``model.pt`` and ``run.json`` into ``out_dir``."""
     generator = seed_everything(seed)
     class_idx = data.class_idx
-    matrix = class_attribute_matrix(cfg, attributes_dir, data)
+    own = dataset_split(data, split)
+    matrix = class_attribute_matrix(cfg, attributes_dir, data, own)
     collection = (
         json.loads((attributes_dir / "collection.json").read_text())
         if cfg["class_attributes"] == "collected"
         else {}
     )
     excluded = collection.get("eval_excluded", [])
-    images = training_images(split, cfg["faithful"])
+    images = training_images(split, cfg["faithful"], own)
     seen = list(split["seen_classes"])
     val: list[int] = []
     if stage == "select":
@@ -274,7 +295,7 @@ def train(
             "unseen_classes": split["unseen_classes"],
             "eval_excluded_unseen_images": len(excluded),
             "train_test_seen_overlap_used": len(set(images.tolist()) & set(split["test_seen"])),
-            **overlaps(split),
+            **overlaps(split, own),
         },
     )
     write_json(out_dir / "history.json", history)

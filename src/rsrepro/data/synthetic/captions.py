@@ -30,7 +30,7 @@ NUMBER_WORDS = (
     "twelve",
 )
 MANY = ("many", "numerous", "lots of", "a large number of")
-IRREGULAR_PLURALS = {"sea": "seas", "bus": "buses"}
+IRREGULAR_PLURALS = {"sea": "seas"}
 GENERIC_WHERE = ("across the scene", "in the image", "around the area")
 N_CAPTIONS = 5
 

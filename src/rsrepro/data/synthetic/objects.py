@@ -43,12 +43,6 @@ def darker(rgb: tuple[int, int, int], f: float = 0.7) -> tuple[int, int, int]:
     return tuple(int(v * f) for v in rgb)
 
 
-def _box_rec(
-    cv: Canvas, kind: str, colour: str, pts: list[Point], area: float, shape: str, key: bool, arranged: bool
-) -> None:
-    cv.record(kind, colour, pts, area, shape, key=key, arranged=arranged)
-
-
 def house(
     cv: Canvas,
     cx: float,
@@ -69,7 +63,7 @@ def house(
     cv.shape(("poly", pts), rgb, "roof", key=key)
     ridge = rotated_rect(cx, cy, w * 0.9, max(h * 0.08, 0.6 / cv.size), angle)
     cv.paint_only(("poly", ridge), (*darker(rgb), 255))
-    _box_rec(cv, kind, colour, pts, w * h, "rectangular", key, arranged)
+    cv.record(kind, colour, pts, w * h, "rectangular", key=key, arranged=arranged)
 
 
 def flat_building(
@@ -96,7 +90,7 @@ def flat_building(
         c, s = math.cos(angle), math.sin(angle)
         px, py = cx + ux * w * c - uy * h * s, cy + ux * w * s + uy * h * c
         cv.paint_only(("poly", rotated_rect(px, py, unit, unit, angle)), (*darker(rgb, 0.8), 255))
-    _box_rec(cv, kind, colour, pts, w * h, "rectangular", key, False)
+    cv.record(kind, colour, pts, w * h, "rectangular", key=key, arranged=False)
 
 
 def tank(
@@ -109,7 +103,9 @@ def tank(
     cv.shape(("ellipse", box), rgb, "metal", key=key)
     q = 0.65 * r
     cv.paint_only(("ellipse", (cx - q, cy - q, cx + q, cy + q)), (*darker(rgb, 0.88), 255))
-    _box_rec(cv, "storage tank", colour, [box[:2], box[2:]], math.pi * r * r, "circular", key, arranged)
+    cv.record(
+        "storage tank", colour, [box[:2], box[2:]], math.pi * r * r, "circular", key=key, arranged=arranged
+    )
 
 
 def car(
@@ -117,7 +113,7 @@ def car(
 ) -> None:
     pts = rotated_rect(cx, cy, length, 0.48 * length, angle)
     cv.shape(("poly", pts), cv.colour(colour), "metal", key=key)
-    _box_rec(cv, "car", colour, pts, 0.48 * length**2, "rectangular", key, arranged)
+    cv.record("car", colour, pts, 0.48 * length**2, "rectangular", key=key, arranged=arranged)
 
 
 def boat(
@@ -141,7 +137,7 @@ def boat(
     cv.shape(("poly", pts), rgb, "metal", key=key)
     cabin = rotated_rect(cx - 0.1 * length * c, cy - 0.1 * length * s, 0.3 * length, 0.55 * w, angle)
     cv.paint_only(("poly", cabin), (235, 235, 235, 255))
-    _box_rec(cv, "boat", colour, pts, 0.8 * length * w, "irregular", key, arranged)
+    cv.record("boat", colour, pts, 0.8 * length * w, "irregular", key=key, arranged=arranged)
 
 
 def plane(
@@ -161,7 +157,7 @@ def plane(
         cv.paint_only(("poly", shifted(part, 0.06 * span)), SHADOW)
     for part in (fuselage, wings, tail):
         cv.shape(("poly", part), rgb, "metal", key=key)
-    _box_rec(cv, "airplane", colour, fuselage + wings, 0.25 * span**2, "irregular", key, False)
+    cv.record("airplane", colour, fuselage + wings, 0.25 * span**2, "irregular", key=key, arranged=False)
 
 
 def tree(
@@ -176,7 +172,7 @@ def tree(
         ("ellipse", (cx - r * 0.8, cy - r * 0.8, cx - r * 0.8 + 2 * hl, cy - r * 0.8 + 2 * hl)),
         (255, 255, 200, 40),
     )
-    _box_rec(cv, kind, colour, [box[:2], box[2:]], math.pi * r * r, "circular", key, False)
+    cv.record(kind, colour, [box[:2], box[2:]], math.pi * r * r, "circular", key=key, arranged=False)
 
 
 def dashes(
@@ -220,7 +216,7 @@ def road(
             mark,
             (230, 230, 220, 200),
         )
-    _box_rec(cv, kind, colour, [p0, p1], width * min(length, 1.4), "linear", key, arranged)
+    cv.record(kind, colour, [p0, p1], width * min(length, 1.4), "linear", key=key, arranged=arranged)
 
 
 def railway_track(cv: Canvas, p0: Point, p1: Point, width: float, *, key: bool = True) -> None:
@@ -249,7 +245,7 @@ def railway_track(cv: Canvas, p0: Point, p1: Point, width: float, *, key: bool =
             "metal",
             key=key,
         )
-    _box_rec(cv, "railway track", "brown", [p0, p1], width * min(length, 1.4), "linear", key, True)
+    cv.record("railway track", "brown", [p0, p1], width * min(length, 1.4), "linear", key=key, arranged=True)
 
 
 def court(
@@ -269,4 +265,4 @@ def court(
         a = (cx + sx * w * c - (-0.4) * h * s, cy + sx * w * s + (-0.4) * h * c)
         b = (cx + sx * w * c - 0.4 * h * s, cy + sx * w * s + 0.4 * h * c)
         cv.paint_only(("line", [a, b], line), white)
-    _box_rec(cv, "tennis court", colour, pts, w * h, "rectangular", key, True)
+    cv.record("tennis court", colour, pts, w * h, "rectangular", key=key, arranged=True)

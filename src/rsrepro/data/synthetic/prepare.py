@@ -6,10 +6,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from tqdm import tqdm
 
 from rsrepro.data.prepared import PreparedDataset, PreparedWriter
 from rsrepro.io import atomic_path
+from rsrepro.progress import progress as progress_bar
 
 from .attributes import ATTRIBUTE_GROUPS, ATTRIBUTE_NAMES
 from .render import render_scene
@@ -58,7 +58,7 @@ def prepare_synthetic(
     with PreparedWriter(
         out_dir, name="synthetic", n_images=n, image_size=image_size, source=source
     ) as writer:
-        for i in tqdm(range(n), desc="synthetic", unit="img", disable=not progress):
+        for i in progress_bar(range(n), desc="synthetic", unit="img", enabled=progress):
             c, j = divmod(i, images_per_class)
             scene = render_scene(c, image_size, image_rng(seed, c, j))
             writer.put(i, scene.image)

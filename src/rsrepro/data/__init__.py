@@ -1,0 +1,1 @@
+"""Datasets: the prepared-data contract, split protocols, the synthetic generator and real sources."""

@@ -1,0 +1,93 @@
+"""Commands of the real-data path: fetch a source, prepare a dataset, pretrained-weight helpers."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from rsrepro.cli import json_object
+
+WEIGHT_SUFFIXES = (".pth", ".pt")
+
+
+def add_commands(subparsers: Any) -> None:
+    fetch = subparsers.add_parser("fetch", help="download (or copy a manual file) and verify one source")
+    fetch.add_argument("source", help="dataset or pretrained-weights name (see rsrepro.data.sources.catalog)")
+    fetch.add_argument("--out", type=Path, required=True, help="folder to write the verified files into")
+    fetch.add_argument("--staging", type=Path, required=True, help="folder for resumable partial downloads")
+    fetch.add_argument("--lock", type=Path, required=True, help="checksum lock file (JSON)")
+    fetch.add_argument("--params-key", required=True, help="where the params live, for messages")
+    fetch.add_argument("--params", type=json_object, required=True, help="{files: {...}, urls: {...}}")
+    fetch.set_defaults(handler=_fetch)
+
+    prepare = subparsers.add_parser("prepare", help="convert a fetched real dataset into the prepared form")
+    prepare.add_argument("source", help="dataset name")
+    prepare.add_argument("--raw", type=Path, required=True, help="the fetched files (data/raw/<name>)")
+    prepare.add_argument("--out", type=Path, required=True, help="prepared dataset directory to write")
+    prepare.add_argument("--scratch", type=Path, required=True, help="where to extract (deleted after)")
+    prepare.add_argument("--params", type=json_object, required=True, help="data.<name> as JSON")
+    prepare.set_defaults(handler=_prepare)
+
+    clip = subparsers.add_parser("fetch-clip", help="download and verify a clip-rsicd snapshot")
+    clip.add_argument("name", help="clip_rsicd or clip_rsicd_v2")
+    clip.add_argument("--out", type=Path, required=True)
+    clip.add_argument("--lock", type=Path, required=True)
+    clip.add_argument("--params", type=json_object, required=True, help="{revision: ...}")
+    clip.set_defaults(handler=_fetch_clip)
+
+    glove = subparsers.add_parser("glove-subset", help="GloVe vectors of one vocabulary (streams the zip)")
+    glove.add_argument("--archive", type=Path, required=True, help="glove.840B.300d.zip")
+    glove.add_argument("--vocab", type=Path, required=True, help="JSON list of words or {word2idx: ...}")
+    glove.add_argument("--out", type=Path, required=True, help=".npz with words, vectors, found")
+    glove.set_defaults(handler=_glove_subset)
+
+
+def _fetch(args: argparse.Namespace) -> None:
+    from rsrepro.data.sources.catalog import get_source
+    from rsrepro.data.sources.checksums import ChecksumLock
+    from rsrepro.data.sources.download import fetch_source
+    from rsrepro.pretrained.torch_weights import load_torch_weights
+
+    source = get_source(args.source)
+    fetch_source(source, args.out, args.staging, ChecksumLock(args.lock), args.params, args.params_key)
+    # Verify-then-use: a weight file must also load safely before anything depends on it.
+    for path in args.out.glob("*"):
+        if path.suffix in WEIGHT_SUFFIXES:
+            load_torch_weights(path)
+
+
+def _prepare(args: argparse.Namespace) -> None:
+    from rsrepro.data.sources.catalog import get_source
+    from rsrepro.data.sources.prepare import prepare_source
+
+    source = get_source(args.source)
+    prepare_source(source, args.raw, args.out, int(args.params["image_size"]), args.scratch)
+
+
+def _fetch_clip(args: argparse.Namespace) -> None:
+    from rsrepro.data.sources.catalog import CLIP_MODELS
+    from rsrepro.data.sources.checksums import ChecksumLock
+    from rsrepro.pretrained.clip import fetch_clip
+
+    fetch_clip(
+        CLIP_MODELS[args.name],
+        args.params.get("revision", "main"),
+        args.out,
+        ChecksumLock(args.lock),
+        key=args.name,
+        where=f"data.pretrained.{args.name}",
+    )
+
+
+def _glove_subset(args: argparse.Namespace) -> None:
+    import numpy as np
+
+    from rsrepro.io import atomic_path
+    from rsrepro.pretrained.glove import glove_subset, read_vocabulary
+
+    words = read_vocabulary(args.vocab)
+    vectors, found = glove_subset(args.archive, words)
+    with atomic_path(args.out, ".npz") as tmp, open(tmp, "wb") as f:
+        np.savez(f, words=np.asarray(words), vectors=vectors, found=found)
+    print(f"GloVe covers {found.sum()} of {sum(1 for w in words if w)} words")

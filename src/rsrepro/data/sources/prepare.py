@@ -1,0 +1,38 @@
+"""Turn a fetched source (``data/raw/<name>/``) into its prepared dataset: extract, convert, clean up."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from rsrepro.data.sources.archives import extract, is_archive
+from rsrepro.data.sources.errors import SourceError
+from rsrepro.data.sources.spec import Source
+from rsrepro.io import temp_dir_beside
+
+
+def prepare_source(source: Source, raw: Path, out: Path, image_size: int, scratch: Path) -> None:
+    """Extract ``raw`` into a scratch folder (deleted afterwards) and convert it into ``out``.
+
+    The prepared folder is written atomically by the converter, so a failure leaves no partial output.
+    """
+    if source.convert is None:
+        raise SourceError(f"{source.name} is pretrained weights, not a dataset; it has no prepared form")
+    work = temp_dir_beside(scratch / source.name)
+    try:
+        materialize(raw, work)
+        source.convert(work, out, source, image_size)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def materialize(folder: Path, work: Path) -> None:
+    """Mirror ``folder`` into ``work``: archives extracted (also inside fetched folders), files linked."""
+    work.mkdir(parents=True, exist_ok=True)
+    for entry in sorted(folder.iterdir()):
+        if entry.is_dir():
+            materialize(entry, work / entry.name)
+        elif is_archive(entry):
+            extract(entry, work / entry.name)
+        else:
+            (work / entry.name).symlink_to(entry.resolve())

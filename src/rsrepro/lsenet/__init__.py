@@ -1,0 +1,1 @@
+"""LSE-Net reproduction: training, evaluation, aggregation and report analysis."""

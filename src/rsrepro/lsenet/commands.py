@@ -1,0 +1,36 @@
+"""LSE-Net commands: train+evaluate one run, aggregate a dataset's runs."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from rsrepro.cli import json_object
+
+
+def add_commands(subparsers: Any) -> None:
+    train = subparsers.add_parser("lsenet-train", help="train and evaluate one LSE-Net run (resumable)")
+    train.add_argument("--prepared", type=Path, required=True, help="prepared dataset directory")
+    train.add_argument("--split", type=Path, required=True, help="classification split JSON")
+    train.add_argument("--out-dir", type=Path, required=True, help="run folder (metrics, history, model)")
+    train.add_argument("--variant", required=True, help="backbone_gap | context | perception_cpr | full")
+    train.add_argument("--params", type=json_object, required=True, help='{"model": .., "train": ..}')
+    train.set_defaults(handler=_train)
+
+    agg = subparsers.add_parser("lsenet-aggregate", help="mean/std of OA over split seeds")
+    agg.add_argument("--metrics", type=Path, nargs="+", required=True, help="per-run metrics.json files")
+    agg.add_argument("--out", type=Path, required=True, help="summary JSON to write")
+    agg.set_defaults(handler=_aggregate)
+
+
+def _train(args: argparse.Namespace) -> None:
+    from rsrepro.lsenet.train import train_run
+
+    train_run(args.prepared, args.split, args.out_dir, args.params, args.variant)
+
+
+def _aggregate(args: argparse.Namespace) -> None:
+    from rsrepro.lsenet.evaluate import aggregate
+
+    aggregate(args.metrics, args.out)

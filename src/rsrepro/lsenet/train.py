@@ -1,0 +1,233 @@
+"""Train and evaluate one LSE-Net run (dataset x variant x train ratio x split seed), resumably.
+
+Protocol (the group's code; see the research notes): Adam, batch 32, cross-entropy + ``weight_decay`` x
+sum(w^2)/2 over conv weights; augmentation per batch on the device: random ``crop_size`` crop (224 of 256
+in the paper preset), horizontal and vertical flips, rot90 with k drawn from ``rot90_choices`` values
+(5 reproduces the original's k in 0..4, where k=4 equals k=0), brightness +-``brightness`` (20/255);
+ImageNet mean/std normalisation; test on the full image. Step decay of the lr at ``lr_milestones`` epochs.
+
+Model selection (``selection``): ``last`` (default, honest) evaluates the last epoch's weights;
+``best_on_test`` reproduces the original code, which scored every checkpoint on the test split and kept
+the best (optimistic). The run's ``metrics.json`` records which one was used.
+
+Every epoch ends with a checkpoint (:class:`~rsrepro.training.checkpoint.EpochLoop`), so an interrupted
+job resumes with the same result. The checkpoint folder carries a fingerprint of the settings and split;
+a run with other settings starts afresh, and a finished run deletes it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from rsrepro.data.prepared import PreparedDataset
+from rsrepro.errors import RsreproError
+from rsrepro.io import read_json, write_json
+from rsrepro.lsenet.evaluate import autocast, classification_metrics, predict_logits
+from rsrepro.models.lsenet import LSENet, build_lsenet, conv_weight_l2
+from rsrepro.training import augment
+from rsrepro.training.batches import index_batches, load_images
+from rsrepro.training.checkpoint import EpochLoop, load_torch, save_torch
+from rsrepro.training.device import pick_device, seed_everything
+
+log = logging.getLogger(__name__)
+
+SELECTIONS = ("last", "best_on_test")
+
+
+def augment_batch(x: torch.Tensor, cfg: dict[str, Any], generator: torch.Generator) -> torch.Tensor:
+    """The training augmentation on a float batch in [0, 1]; returns it normalised."""
+    if cfg["crop_size"] < x.shape[-1]:
+        x = augment.random_crop(x, cfg["crop_size"], generator)
+    x = augment.random_flip(x, generator)
+    x = augment.random_flip(x, generator, vertical=True)
+    x = augment.random_rot90(x, generator, choices=cfg["rot90_choices"])
+    if cfg["brightness"] > 0:
+        x = augment.random_brightness(x, cfg["brightness"], generator)
+    return augment.normalize(x)
+
+
+def build_from_config(model_cfg: dict[str, Any], num_classes: int, variant: str) -> LSENet:
+    return build_lsenet(
+        num_classes,
+        backbone=model_cfg["backbone"],
+        pretrained=model_cfg["pretrained"],
+        weights_file=model_cfg["weights_file"],
+        levels=model_cfg["levels"],
+        variant=variant,
+        width=model_cfg["width"],
+        rates=tuple(model_cfg["rates"]),
+        peak_window=model_cfg["peak_window"],
+        context_op=model_cfg["context_op"],
+        peak_filter=model_cfg["peak_filter"],
+        bn_momentum=model_cfg["bn_momentum"],
+    )
+
+
+def load_trained(path: str | Path, device: str | torch.device = "cpu") -> LSENet:
+    """The model a run saved in ``model.pt`` (its selected weights), in eval mode."""
+    saved = load_torch(path, map_location=device)
+    model = build_from_config(
+        {**saved["model_cfg"], "pretrained": False}, saved["num_classes"], saved["variant"]
+    )
+    model.load_state_dict(saved["state_dict"])
+    return model.to(device).eval()
+
+
+def _fingerprint(cfg: dict[str, Any], variant: str, split: dict[str, Any]) -> str:
+    text = json.dumps({"cfg": cfg, "variant": variant, "train": split["train"], "test": split["test"]})
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _checkpoint_dir(out_dir: Path, fingerprint: str) -> Path:
+    ckpt = out_dir / "checkpoints"
+    stamp = ckpt / "fingerprint.txt"
+    if ckpt.exists() and (not stamp.is_file() or stamp.read_text() != fingerprint):
+        log.info("discarding checkpoints of other settings in %s", ckpt)
+        shutil.rmtree(ckpt)
+    ckpt.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(fingerprint)
+    return ckpt
+
+
+def train_one_epoch(
+    model: LSENet,
+    optimizer: torch.optim.Optimizer,
+    data: PreparedDataset,
+    train_idx: np.ndarray,
+    cfg: dict[str, Any],
+    device: torch.device,
+    generator: torch.Generator,
+) -> dict[str, float]:
+    model.train()
+    amp, channels_last = cfg["amp"], cfg["channels_last"]
+    total, correct, loss_sum, seconds = 0, 0, 0.0, 0.0
+    for batch in index_batches(
+        train_idx, cfg["batch_size"], shuffle=True, generator=generator, drop_last=True
+    ):
+        start = time.perf_counter()
+        x = augment_batch(load_images(data.images, batch, device), cfg, generator)
+        if channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
+        y = torch.from_numpy(data.class_idx[batch]).to(device)
+        with autocast(device, amp):
+            logits = model(x)
+            ce = F.cross_entropy(logits.float(), y)
+        loss = ce + cfg["weight_decay"] * conv_weight_l2(model)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        seconds += time.perf_counter() - start
+        total += len(batch)
+        correct += int((logits.argmax(1) == y).sum())
+        loss_sum += float(ce.detach()) * len(batch)
+    return {
+        "train_loss": loss_sum / max(total, 1),
+        "train_acc": correct / max(total, 1),
+        "train_images_per_s": total / max(seconds, 1e-9),
+    }
+
+
+def train_run(
+    prepared: str | Path,
+    split_path: str | Path,
+    out_dir: str | Path,
+    cfg: dict[str, Any],
+    variant: str,
+) -> dict[str, Any]:
+    """Train, select, evaluate; write ``metrics.json``, ``history.json`` and ``model.pt`` in ``out_dir``."""
+    model_cfg, train_cfg = cfg["model"], cfg["train"]
+    if train_cfg["selection"] not in SELECTIONS:
+        raise RsreproError(f"lsenet.train.selection {train_cfg['selection']!r} unknown; choose {SELECTIONS}")
+    out_dir = Path(out_dir)
+    data = PreparedDataset.load(prepared)
+    split = read_json(split_path)
+    train_idx, test_idx = np.asarray(split["train"]), np.asarray(split["test"])
+    if len(train_idx) < train_cfg["batch_size"]:
+        raise RsreproError(
+            f"{split_path}: {len(train_idx)} training images, fewer than one batch of "
+            f"{train_cfg['batch_size']}; lower lsenet.train.batch_size"
+        )
+    device = pick_device(train_cfg["device"])
+    generator = seed_everything(int(split["seed"]))
+    model = build_from_config(model_cfg, data.num_classes, variant).to(device)
+    if train_cfg["channels_last"]:
+        model = model.to(memory_format=torch.channels_last)
+    optimizer = torch.optim.Adam(model.parameters(), lr=train_cfg["lr"])
+    scheduler = torch.optim.lr_scheduler.MultiStepLR(
+        optimizer, milestones=train_cfg["lr_milestones"], gamma=train_cfg["lr_gamma"]
+    )
+    best_on_test = train_cfg["selection"] == "best_on_test"
+    ckpt = _checkpoint_dir(out_dir, _fingerprint(cfg, variant, split))
+    loop = EpochLoop(
+        ckpt,
+        {"model": model, "optimizer": optimizer, "scheduler": scheduler},
+        generator=generator,
+        select="test_oa" if best_on_test else None,
+    )
+    eval_kw = {
+        "batch_size": train_cfg["eval_batch_size"],
+        "amp": train_cfg["amp"],
+        "channels_last": train_cfg["channels_last"],
+    }
+    y_test = data.class_idx[test_idx]
+
+    def train_epoch(epoch: int) -> dict[str, float]:
+        record = train_one_epoch(model, optimizer, data, train_idx, train_cfg, device, generator)
+        scheduler.step()
+        return record
+
+    def test_epoch(epoch: int) -> dict[str, float]:
+        logits, _ = predict_logits(model, data.images, test_idx, device, **eval_kw)
+        return {"test_oa": float((logits.argmax(1) == y_test).mean())}
+
+    per_epoch_test = best_on_test or train_cfg["eval_every_epoch"]
+    history = loop.run(train_cfg["epochs"], train_epoch, test_epoch if per_epoch_test else None)
+    selected_epoch = history[-1]["epoch"]
+    if best_on_test:
+        best = load_torch(loop.best_path, map_location=device)
+        model.load_state_dict(best["model"])
+        selected_epoch = best["epoch"]
+    logits, eval_rate = predict_logits(model, data.images, test_idx, device, **eval_kw)
+    metrics = {
+        "dataset": data.name,
+        "variant": variant,
+        "train_ratio": float(split["train_ratio"]),
+        "seed": int(split["seed"]),
+        "selection": train_cfg["selection"],
+        "selected_epoch": int(selected_epoch),
+        "epochs": train_cfg["epochs"],
+        "n_train": len(train_idx),
+        "n_test": len(test_idx),
+        "classes": data.classes,
+        "device": str(device),
+        "train_images_per_s": float(np.mean([h["train_images_per_s"] for h in history])),
+        "eval_images_per_s": eval_rate,
+        **classification_metrics(y_test, logits.argmax(1), data.num_classes),
+    }
+    state = {k: v.cpu() for k, v in model.state_dict().items()}
+    save_torch(
+        {"model_cfg": model_cfg, "num_classes": data.num_classes, "variant": variant, "state_dict": state},
+        out_dir / "model.pt",
+    )
+    write_json(out_dir / "history.json", history)
+    write_json(out_dir / "metrics.json", metrics)
+    shutil.rmtree(ckpt)
+    log.info(
+        "%s %s ratio %s seed %s: OA %.4f",
+        data.name,
+        variant,
+        split["train_ratio"],
+        split["seed"],
+        metrics["oa"],
+    )
+    return metrics

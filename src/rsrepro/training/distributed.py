@@ -1,0 +1,73 @@
+"""Data-parallel training with PyTorch DDP, launched by ``torchrun`` when a job is given several GPUs.
+
+Equivalence with one process: every rank takes a contiguous slice of the same global batch (the global
+batch size and schedule do not change), DDP averages the gradients, and a rank's mean loss is weighted by
+its share of the batch (:func:`mean_loss_weight`), so one optimiser step equals the single-process step
+even when the batch does not divide evenly. The main rank alone writes files.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.distributed as dist
+
+
+@dataclass(frozen=True)
+class DistContext:
+    rank: int = 0
+    world_size: int = 1
+    local_rank: int = 0
+
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+    @property
+    def enabled(self) -> bool:
+        return self.world_size > 1
+
+
+def init_from_env() -> DistContext:
+    """Join the process group that ``torchrun`` described in the environment (no-op for one process)."""
+    world_size = int(os.environ.get("WORLD_SIZE", "1"))
+    if world_size == 1:
+        return DistContext()
+    context = DistContext(int(os.environ["RANK"]), world_size, int(os.environ.get("LOCAL_RANK", "0")))
+    if not dist.is_initialized():
+        backend = "nccl" if torch.cuda.is_available() else "gloo"
+        if backend == "nccl":
+            torch.cuda.set_device(context.local_rank)
+        dist.init_process_group(backend=backend)
+    return context
+
+
+def shard(batch: np.ndarray, context: DistContext) -> np.ndarray:
+    """This rank's contiguous slice of a global batch (sizes differ by at most one)."""
+    return np.array_split(batch, context.world_size)[context.rank]
+
+
+def mean_loss_weight(local_size: int, global_size: int, context: DistContext) -> float:
+    """Factor for a rank's batch-mean loss so that DDP's gradient average equals the global-batch mean."""
+    return local_size * context.world_size / global_size
+
+
+def wrap(model: torch.nn.Module, context: DistContext) -> torch.nn.Module:
+    if not context.enabled:
+        return model
+    device_ids = [context.local_rank] if torch.cuda.is_available() else None
+    return torch.nn.parallel.DistributedDataParallel(model, device_ids=device_ids)
+
+
+def launch_command(n_gpus: int, argv: Sequence[str]) -> list[str]:
+    """The command that runs ``rsrepro <argv>`` on ``n_gpus`` GPUs: torchrun for more than one."""
+    if n_gpus <= 1:
+        return [sys.executable, "-m", "rsrepro", *argv]
+    torchrun = shutil.which("torchrun") or "torchrun"
+    return [torchrun, "--standalone", f"--nproc_per_node={n_gpus}", "-m", "rsrepro", *argv]

@@ -1,0 +1,49 @@
+"""Shared fixtures: tiny prepared datasets built in memory, paths of the repository."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rsrepro.data.prepared import PreparedWriter
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return REPO
+
+
+def write_tiny_prepared(
+    target: Path, n_classes: int = 4, per_class: int = 10, size: int = 8, test_every: int = 5
+) -> Path:
+    """A prepared dataset of random images: ``per_class`` images per class, every ``test_every``-th test."""
+    n = n_classes * per_class
+    rng = np.random.default_rng(0)
+    classes = [f"class_{c}" for c in range(n_classes)]
+    class_idx = np.repeat(np.arange(n_classes), per_class)
+    meta = pd.DataFrame(
+        {
+            "file": [f"{classes[c]}/{i}.png" for i, c in enumerate(class_idx)],
+            "class_idx": class_idx,
+            "class_name": [classes[c] for c in class_idx],
+            "scene": [classes[c] for c in class_idx],
+            "official_split": ["test" if i % test_every == 0 else "train" for i in range(n)],
+        }
+    )
+    with PreparedWriter(target, "tiny", n, size, source="test fixture") as writer:
+        for i in range(n):
+            writer.put(i, rng.integers(0, 256, (size, size, 3), dtype=np.uint8))
+        writer.finish(
+            meta, classes, captions=[[f"image {i} caption {k}" for k in range(5)] for i in range(n)]
+        )
+    return target
+
+
+@pytest.fixture
+def tiny_prepared(tmp_path: Path) -> Path:
+    return write_tiny_prepared(tmp_path / "tiny")

@@ -1,0 +1,82 @@
+"""params.yaml validation: every mistake stops with the key, the value and what is allowed."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from rsrepro.config import ParamsError, load_schema, validate_params
+
+
+@pytest.fixture(scope="module")
+def schema(repo_root: Path) -> dict[str, Any]:
+    return load_schema(repo_root / "workflow/schemas/params.schema.yaml")
+
+
+@pytest.fixture(scope="module")
+def params(repo_root: Path) -> dict[str, Any]:
+    return yaml.safe_load((repo_root / "params.yaml").read_text())
+
+
+def test_shipped_params_are_valid(params: dict[str, Any], schema: dict[str, Any]) -> None:
+    validate_params(params, schema)
+
+
+def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    *parents, leaf = path.split(".")
+
+    def apply(config: dict[str, Any]) -> None:
+        for key in parents:
+            config = config[key]
+        config[leaf] = value
+
+    return apply
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            _set("lsenet.datasets", ["ucm2"]),
+            "lsenet.datasets[0] = 'ucm2' is not allowed; allowed values: 'synthetic'",
+        ),
+        (
+            _set("swan.datasets", ["ucm"]),
+            "swan.datasets[0] = 'ucm' is not allowed; allowed values: 'synthetic', 'rsitmd'",
+        ),
+        (
+            _set("data.synthetic.image_size", "64"),
+            "data.synthetic.image_size = '64' has the wrong type; expected integer",
+        ),
+        (_set("swan.learning_rate", 0.1), "swan: unknown key(s) 'learning_rate'; allowed keys:"),
+        (_set("lsenet.train_ratios.ucmx", [0.5]), "lsenet.train_ratios: key 'ucmx' is not allowed"),
+        (_set("dsva.splits", ["70/0"]), "dsva.splits[0] = '70/0' is not allowed; allowed values: '60/10'"),
+        (_set("swan.val_fraction", 1.5), "swan.val_fraction = 1.5"),
+        (_set("preset", "fast"), "preset = 'fast' is not allowed; allowed values: 'embedded', 'paper'"),
+    ],
+)
+def test_invalid_values_name_key_value_and_allowed(
+    params: dict[str, Any], schema: dict[str, Any], change: Callable, expected: str
+) -> None:
+    config = copy.deepcopy(params)
+    change(config)
+    with pytest.raises(ParamsError) as error:
+        validate_params(config, schema)
+    assert expected in str(error.value)
+
+
+def test_a_dataset_without_ratios_or_data_section_is_named(
+    params: dict[str, Any], schema: dict[str, Any]
+) -> None:
+    config = copy.deepcopy(params)
+    config["lsenet"]["datasets"] = ["synthetic", "ucm"]
+    with pytest.raises(ParamsError) as error:
+        validate_params(config, schema)
+    message = str(error.value)
+    assert "lsenet.train_ratios has no entry for dataset 'ucm'" in message
+    assert "data.ucm is not configured" in message

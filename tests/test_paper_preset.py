@@ -1,0 +1,83 @@
+"""The paper preset: overlay validation, deep merge over params.yaml, offline dry run of the real-data DAG."""
+
+from __future__ import annotations
+
+import copy
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from rsrepro.config import load_schema, validate_params
+from rsrepro.workflow import fetch_params
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def merged_paper_config() -> dict:
+    from snakemake.utils import update_config  # what --configfile uses
+
+    config = yaml.safe_load((REPO / "params.yaml").read_text())
+    update_config(config, yaml.safe_load((REPO / "config/paper.yaml").read_text()))
+    return config
+
+
+def test_overlay_deep_merges_and_validates() -> None:
+    config = merged_paper_config()
+    assert "synthetic" in config["data"] and "ucm" in config["data"], "data must merge key by key"
+    assert config["swan"]["val_fraction"] == 0.2, "keys the overlay omits keep params.yaml's value"
+    assert config["lsenet"]["train_ratios"]["aid"] == [0.2, 0.5]
+    validate_params(config, load_schema(REPO / "workflow/schemas/params.schema.yaml"))
+
+
+def test_unknown_data_key_is_rejected() -> None:
+    config = copy.deepcopy(merged_paper_config())
+    config["data"]["ucm"]["url"] = "http://x"
+    with pytest.raises(Exception, match=r"data\.ucm: unknown key\(s\) 'url'"):
+        validate_params(config, load_schema(REPO / "workflow/schemas/params.schema.yaml"))
+
+
+def test_image_size_does_not_refetch() -> None:
+    assert fetch_params({"image_size": 256, "files": {"archive": "/a.zip"}}) == {
+        "files": {"archive": "/a.zip"},
+        "urls": {},
+    }
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    not (REPO / "src/rsrepro/data/synthetic").is_dir(),
+    reason="rsrepro.data.synthetic lands on another branch",
+)
+def test_paper_dry_run_is_offline() -> None:
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO / "src"),
+        "http_proxy": "http://127.0.0.1:9",
+        "https_proxy": "http://127.0.0.1:9",
+    }
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "snakemake"),
+            "-n",
+            "--configfile",
+            str(REPO / "config/paper.yaml"),
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    for rule, count in (
+        ("fetch_dataset", 6),
+        ("prepare_real", 6),
+        ("fetch_pretrained", 3),
+        ("fetch_clip", 2),
+    ):
+        assert f"{rule}" in done.stdout and any(
+            line.split() == [rule, str(count)] for line in done.stdout.splitlines()
+        ), done.stdout[-2000:]

@@ -1,0 +1,106 @@
+"""Shared training machinery: resumable epochs, batches from the image cache, on-device augmentation."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from rsrepro.data.prepared import PreparedDataset
+from rsrepro.errors import RsreproError
+from rsrepro.training import augment
+from rsrepro.training.batches import index_batches, load_images
+from rsrepro.training.checkpoint import EpochLoop, load_torch
+from rsrepro.training.device import pick_device, seed_everything
+
+
+def _train(directory: Path, epochs: int = 5, crash_at: int | None = None) -> list[dict[str, float]]:
+    generator = seed_everything(0)
+    model = torch.nn.Linear(3, 1)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
+    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=2, gamma=0.5)
+    loop = EpochLoop(
+        directory, {"model": model, "optimizer": optimizer, "scheduler": scheduler}, generator, "val"
+    )
+
+    def train_epoch(epoch: int) -> dict[str, float]:
+        if epoch == crash_at:
+            raise KeyboardInterrupt
+        # Draw from every RNG a training job uses, so a resume must restore all of them.
+        x = torch.randn(8, 3, generator=generator) + torch.rand(1) + np.random.rand() + random.random()
+        loss = model(x).pow(2).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        scheduler.step()
+        return {"loss": loss.item()}
+
+    return loop.run(epochs, train_epoch, lambda epoch: {"val": -abs(model.bias.item() - 0.1 * epoch)})
+
+
+def test_interrupted_training_resumes_to_the_same_result(tmp_path: Path) -> None:
+    uninterrupted = _train(tmp_path / "a")
+    with pytest.raises(KeyboardInterrupt):
+        _train(tmp_path / "b", crash_at=3)
+    assert [h["epoch"] for h in load_torch(tmp_path / "b/last.pt")["history"]] == [0, 1, 2]
+    assert _train(tmp_path / "b") == uninterrupted
+    best = max(uninterrupted, key=lambda h: h["val"])
+    assert load_torch(tmp_path / "b/best.pt")["epoch"] == best["epoch"]
+
+
+def test_a_finished_run_is_not_trained_again(tmp_path: Path) -> None:
+    first = _train(tmp_path)
+    assert _train(tmp_path, crash_at=0) == first  # would raise if any epoch ran
+
+
+def test_index_batches_cover_every_index_once_in_a_seeded_order() -> None:
+    batches = list(index_batches(range(10), 4, shuffle=True, generator=torch.Generator().manual_seed(1)))
+    assert [len(b) for b in batches] == [4, 4, 2]
+    assert sorted(np.concatenate(batches).tolist()) == list(range(10))
+    again = list(index_batches(range(10), 4, shuffle=True, generator=torch.Generator().manual_seed(1)))
+    assert all((a == b).all() for a, b in zip(batches, again, strict=True))
+    assert [len(b) for b in index_batches(range(10), 4, shuffle=False, drop_last=True)] == [4, 4]
+
+
+def test_load_images_keeps_the_requested_order(tiny_prepared: Path) -> None:
+    data = PreparedDataset.load(tiny_prepared)
+    batch = np.array([7, 2, 30])
+    x = load_images(data.images, batch, torch.device("cpu"))
+    assert x.shape == (3, 3, 8, 8) and x.dtype == torch.float32
+    expected = torch.from_numpy(np.asarray(data.images[[7, 2, 30]])).permute(0, 3, 1, 2).float() / 255
+    assert torch.equal(x, expected)
+
+
+def test_random_crop_takes_a_window_of_each_image() -> None:
+    x = torch.arange(2 * 1 * 6 * 6, dtype=torch.float32).view(2, 1, 6, 6)
+    crops = augment.random_crop(x, 4, torch.Generator().manual_seed(0))
+    assert crops.shape == (2, 1, 4, 4)
+    for image, crop in zip(x, crops, strict=True):
+        top, left = divmod(int((crop[0, 0, 0] - image[0, 0, 0]).item()), 6)
+        assert torch.equal(crop, image[:, top : top + 4, left : left + 4])
+
+
+def test_rot90_and_flip_are_exact_permutations_of_pixels() -> None:
+    x = torch.rand(16, 3, 5, 5)
+    for out in (augment.random_rot90(x, torch.Generator().manual_seed(0)), augment.random_flip(x, None)):
+        assert torch.equal(out.flatten(1).sort(dim=1).values, x.flatten(1).sort(dim=1).values)
+    rotated = augment.random_rot90(x, torch.Generator().manual_seed(0))
+    assert not torch.equal(rotated, x)
+
+
+def test_rotation_by_zero_degrees_is_identity_and_normalize_centres() -> None:
+    x = torch.rand(2, 3, 8, 8)
+    assert torch.allclose(augment.random_rotation(x, 0.0, None), x, atol=1e-5)
+    mean = torch.tensor(augment.IMAGENET_MEAN).view(1, 3, 1, 1).expand(1, 3, 4, 4)
+    assert torch.allclose(augment.normalize(mean), torch.zeros(1, 3, 4, 4), atol=1e-6)
+
+
+def test_asking_for_cuda_without_a_gpu_is_a_clear_error() -> None:
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present: the error path cannot be reached")
+    with pytest.raises(RsreproError, match="no CUDA GPU"):
+        pick_device("cuda")
+    assert pick_device("auto").type == "cpu"

@@ -1,0 +1,64 @@
+"""Run the real Snakemake of this checkout in a temporary working directory with its own params.yaml."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+SNAKEMAKE = [sys.executable, "-m", "snakemake"]
+
+
+def make_workdir(target: Path, **overrides: Any) -> Path:
+    """A working directory holding params.yaml (the repository's, deep-updated with ``overrides``)."""
+    params = yaml.safe_load((REPO / "params.yaml").read_text())
+    write_params(target, deep_update(params, overrides))
+    return target
+
+
+def deep_update(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            deep_update(base[key], value)
+        else:
+            base[key] = value
+    return base
+
+
+def write_params(workdir: Path, params: dict[str, Any]) -> None:
+    (workdir / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+
+
+def edit_params(workdir: Path, **changes: Any) -> None:
+    params = yaml.safe_load((workdir / "params.yaml").read_text())
+    write_params(workdir, deep_update(params, changes))
+
+
+def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [*SNAKEMAKE, "--snakefile", str(REPO / "Snakefile"), "--cores", "2", *args],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def planned_jobs(workdir: Path, *targets: str) -> dict[str, int]:
+    """Rule name -> job count that a dry run would execute (empty when nothing is to be done)."""
+    result = snakemake(workdir, "--dry-run", *targets)
+    output = result.stdout + result.stderr
+    if "Nothing to be done" in output:
+        return {}
+    table = output.split("Job stats:", 1)[1]
+    jobs = dict(re.findall(r"^(\w+)\s+(\d+)\s*$", table, flags=re.MULTILINE))
+    jobs.pop("total", None)
+    return {rule: int(n) for rule, n in jobs.items()}

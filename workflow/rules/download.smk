@@ -1,0 +1,101 @@
+# Real data and pretrained weights (paper preset): fetch -> verify -> prepare.
+# Nothing here touches the network while the DAG is built: downloads happen only inside jobs, so
+# `snakemake -n` works offline. DVC-tracked inputs are ancient(): `dvc pull` restores files with fresh
+# modification times, which must not make Snakemake redo the work (params and code still trigger reruns).
+
+
+wildcard_constraints:
+    real="|".join(REAL_DATASETS),
+    weights="|".join(PRETRAINED_FILES),
+    clip="|".join(CLIP_MODELS),
+
+
+rule fetch_dataset:
+    output:
+        directory(f"{RAW}/{{real}}"),
+    params:
+        cfg=lambda w: as_json(fetch_params(config["data"][w.real])),
+        staging=lambda w: f"{DOWNLOADS}/{w.real}",
+        lock=CHECKSUM_LOCK,
+    log:
+        f"{LOGS}/fetch/{{real}}.log",
+    benchmark:
+        f"{BENCHMARKS}/fetch/{{real}}.tsv"
+    conda:
+        ENV
+    shell:
+        "rsrepro fetch {wildcards.real} --out {output} --staging {params.staging}"
+        " --lock {params.lock} --params-key data.{wildcards.real} --params {params.cfg:q} > {log} 2>&1"
+
+
+rule prepare_real:
+    input:
+        raw=ancient(f"{RAW}/{{real}}"),
+        code=code("data/sources", "data/prepared"),
+    output:
+        directory(f"{PREPARED}/{{real}}"),
+    params:
+        cfg=lambda w: as_json(config["data"][w.real]),
+        scratch=SCRATCH,
+    log:
+        f"{LOGS}/prepare/{{real}}.log",
+    benchmark:
+        f"{BENCHMARKS}/prepare/{{real}}.tsv"
+    conda:
+        ENV
+    shell:
+        "rsrepro prepare {wildcards.real} --raw {input.raw} --out {output} --scratch {params.scratch}"
+        " --params {params.cfg:q} > {log} 2>&1"
+
+
+rule fetch_pretrained:
+    output:
+        directory(f"{PRETRAINED}/{{weights}}"),
+    params:
+        cfg=lambda w: as_json(fetch_params(config["data"]["pretrained"][w.weights])),
+        staging=lambda w: f"{DOWNLOADS}/{w.weights}",
+        lock=CHECKSUM_LOCK,
+    log:
+        f"{LOGS}/fetch/{{weights}}.log",
+    conda:
+        ENV
+    shell:
+        "rsrepro fetch {wildcards.weights} --out {output} --staging {params.staging}"
+        " --lock {params.lock} --params-key data.pretrained.{wildcards.weights}"
+        " --params {params.cfg:q} > {log} 2>&1"
+
+
+rule fetch_clip:
+    output:
+        directory(f"{PRETRAINED}/{{clip}}"),
+    params:
+        cfg=lambda w: as_json(config["data"]["pretrained"][w.clip]),
+        lock=CHECKSUM_LOCK,
+    log:
+        f"{LOGS}/fetch/{{clip}}.log",
+    conda:
+        ENV
+    shell:
+        "rsrepro fetch-clip {wildcards.clip} --out {output} --lock {params.lock}"
+        " --params {params.cfg:q} > {log} 2>&1"
+
+
+# SWAN's word embeddings: the rows of a vocabulary (written by the features stage) from GloVe 840B.
+rule glove_vectors:
+    input:
+        glove=ancient(f"{PRETRAINED}/glove_840b_300d"),
+        vocab=f"{FEATURES}/{{dataset}}/vocab.json",
+        code=code("pretrained/glove"),
+    output:
+        f"{FEATURES}/{{dataset}}/glove_840b_300d.npz",
+    log:
+        f"{LOGS}/features/{{dataset}}/glove.log",
+    conda:
+        ENV
+    shell:
+        "rsrepro glove-subset --archive {input.glove}/glove.840B.300d.zip --vocab {input.vocab}"
+        " --out {output} > {log} 2>&1"
+
+
+for _weights in config["data"].get("pretrained", {}):
+    ALL_TARGETS.append(f"{PRETRAINED}/{_weights}")

@@ -1,0 +1,83 @@
+# LSE-Net: one training+evaluation job per dataset x variant x train ratio x split seed, an aggregate per
+# dataset, and the report. File lists come from rsrepro.lsenet.targets (plain, tested functions).
+from rsrepro.lsenet import targets as lsenet_targets
+
+LSENET = lsenet_targets.LSENET
+
+
+wildcard_constraints:
+    lsenet_variant="backbone_gap|context|perception_cpr|full",
+
+
+rule lsenet_train:
+    input:
+        code("models/lsenet", "lsenet/train", "lsenet/evaluate", "training"),
+        prepared=f"{PREPARED}/{{dataset}}",
+        split=f"{SPLITS}/{{dataset}}/classification/ratio{{ratio}}_seed{{seed}}.json",
+        weights=[ancient(path) for path in lsenet_targets.weights_inputs(config)],
+    output:
+        metrics=f"{LSENET}/{{dataset}}/{{lsenet_variant}}/ratio{{ratio}}_seed{{seed}}/metrics.json",
+        history=f"{LSENET}/{{dataset}}/{{lsenet_variant}}/ratio{{ratio}}_seed{{seed}}/history.json",
+        model=f"{LSENET}/{{dataset}}/{{lsenet_variant}}/ratio{{ratio}}_seed{{seed}}/model.pt",
+    params:
+        cfg=as_json({"model": config["lsenet"]["model"], "train": config["lsenet"]["train"]}),
+        out_dir=lambda w: lsenet_targets.run_dir(w.dataset, w.lsenet_variant, w.ratio, w.seed),
+    log:
+        f"{LOGS}/lsenet/{{dataset}}/{{lsenet_variant}}_ratio{{ratio}}_seed{{seed}}.log",
+    benchmark:
+        f"{BENCHMARKS}/lsenet/{{dataset}}/{{lsenet_variant}}_ratio{{ratio}}_seed{{seed}}.tsv"
+    conda:
+        ENV
+    threads: 1
+    shell:
+        "OMP_NUM_THREADS={threads} rsrepro lsenet-train --prepared {input.prepared} --split {input.split}"
+        " --out-dir {params.out_dir} --variant {wildcards.lsenet_variant} --params {params.cfg:q} > {log} 2>&1"
+
+
+rule lsenet_aggregate:
+    input:
+        lambda w: lsenet_targets.run_metrics(config, w.dataset),
+    output:
+        f"{LSENET}/{{dataset}}/summary.json",
+    log:
+        f"{LOGS}/lsenet/{{dataset}}/aggregate.log",
+    benchmark:
+        f"{BENCHMARKS}/lsenet/{{dataset}}/aggregate.tsv"
+    conda:
+        ENV
+    threads: 1
+    shell:
+        "rsrepro lsenet-aggregate --metrics {input} --out {output} > {log} 2>&1"
+
+
+rule lsenet_report:
+    input:
+        code("models/lsenet", "lsenet/analysis"),
+        notebook=lsenet_targets.notebook(),
+        prepared=[f"{PREPARED}/{dataset}" for dataset in config["lsenet"]["datasets"]],
+        summaries=lsenet_targets.summaries(config),
+        models=lsenet_targets.report_models(config),
+    output:
+        executed=f"{RESULTS}/reports/lsenet.ipynb",
+        html=f"{RESULTS}/reports/lsenet.html",
+    params:
+        nb=as_json(
+            {
+                "datasets": config["lsenet"]["datasets"],
+                "report": config["lsenet"]["report"],
+                "figures_dir": f"{FIGURES}/lsenet",
+            }
+        ),
+    log:
+        f"{LOGS}/lsenet/report.log",
+    benchmark:
+        f"{BENCHMARKS}/lsenet/report.tsv"
+    conda:
+        ENV
+    threads: 1
+    shell:
+        "rsrepro render-report --notebook {input.notebook} --executed {output.executed}"
+        " --html {output.html} --params {params.nb:q} > {log} 2>&1"
+
+
+ALL_TARGETS += lsenet_targets.summaries(config) + [f"{RESULTS}/reports/lsenet.html"]
