@@ -11,33 +11,32 @@ from rsrepro.io import read_json, write_json
 
 
 def add_commands(subparsers: Any) -> None:
-    fit = subparsers.add_parser("dsva-image-text", help="train the embedded image-text model (seen only)")
-    fit.add_argument("--prepared", type=Path, required=True)
+    fit = _torch_command(
+        subparsers,
+        "dsva-image-text",
+        "train the embedded image-text model (seen only)",
+        "dsva.collection",
+        _image_text,
+    )
     fit.add_argument("--splits", type=Path, nargs="+", required=True, help="zero-shot split JSONs it serves")
-    fit.add_argument("--out", type=Path, required=True, help="directory to write")
-    fit.add_argument("--params", type=json_object, required=True, help="dsva.collection as JSON")
-    fit.add_argument("--threads", type=int, default=1, help="torch CPU threads (the rule's threads)")
-    fit.set_defaults(handler=_image_text)
 
-    collect = subparsers.add_parser("dsva-collect-attributes", help="score images against attribute prompts")
-    collect.add_argument("--prepared", type=Path, required=True)
+    collect = _torch_command(
+        subparsers,
+        "dsva-collect-attributes",
+        "score images against attribute prompts",
+        "dsva.collection",
+        _collect,
+    )
     collect.add_argument("--split", type=Path, required=True, help="zero-shot split JSON")
     collect.add_argument("--image-text", type=Path, help="embedded: the trained image-text model directory")
-    collect.add_argument("--out", type=Path, required=True, help="directory to write")
-    collect.add_argument("--params", type=json_object, required=True, help="dsva.collection as JSON")
-    collect.add_argument("--threads", type=int, default=1, help="torch CPU threads (the rule's threads)")
-    collect.set_defaults(handler=_collect)
 
-    train = subparsers.add_parser("dsva-train", help="train one DSVA stage (full or select)")
-    train.add_argument("--prepared", type=Path, required=True)
+    train = _torch_command(
+        subparsers, "dsva-train", "train one DSVA stage (full or select)", "dsva.train", _train
+    )
     train.add_argument("--split", type=Path, required=True)
     train.add_argument("--attributes", type=Path, required=True, help="collection directory")
     train.add_argument("--stage", choices=["full", "select"], required=True)
     train.add_argument("--variant", choices=["faithful", "corrected"], required=True)
-    train.add_argument("--out", type=Path, required=True, help="stage directory")
-    train.add_argument("--params", type=json_object, required=True, help="dsva.train as JSON")
-    train.add_argument("--threads", type=int, default=1, help="torch CPU threads (the rule's threads)")
-    train.set_defaults(handler=_train)
 
     summary = subparsers.add_parser("dsva-summarize", help="metrics of one run under the three protocols")
     summary.add_argument("--full", type=Path, required=True, help="full stage directory")
@@ -49,6 +48,17 @@ def add_commands(subparsers: Any) -> None:
     agg.add_argument("--metrics", type=Path, nargs="+", required=True)
     agg.add_argument("--out", type=Path, required=True)
     agg.set_defaults(handler=_aggregate)
+
+
+def _torch_command(subparsers: Any, name: str, help_text: str, params_key: str, handler: Any) -> Any:
+    """A command reading a prepared dataset, writing ``--out``, configured by one params section."""
+    parser = subparsers.add_parser(name, help=help_text)
+    parser.add_argument("--prepared", type=Path, required=True, help="prepared dataset directory")
+    parser.add_argument("--out", type=Path, required=True, help="directory to write")
+    parser.add_argument("--params", type=json_object, required=True, help=f"{params_key} as JSON")
+    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (the rule's threads)")
+    parser.set_defaults(handler=handler)
+    return parser
 
 
 def _set_threads(n: int) -> None:
