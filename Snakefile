@@ -14,6 +14,7 @@ include: "workflow/rules/data.smk"
 include: "workflow/rules/download.smk"
 include: "workflow/rules/lsenet.smk"
 include: "workflow/rules/swan.smk"
+include: "workflow/rules/dsva.smk"
 
 
 rule all:

@@ -20,6 +20,7 @@ from rsrepro.errors import RsreproError
 COMMAND_MODULES = (
     "rsrepro.data.commands",
     "rsrepro.data.sources.commands",
+    "rsrepro.dsva.commands",
     "rsrepro.reports.commands",
     "rsrepro.lsenet.commands",
     "rsrepro.swan.commands",

@@ -1,0 +1,1 @@
+"""DSVA reproduction: attribute collection, episodic training, ZSL/GZSL evaluation, workflow commands."""

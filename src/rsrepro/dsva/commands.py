@@ -1,0 +1,147 @@
+"""DSVA commands: collect class attributes, train a stage, summarise a run, aggregate the runs."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from rsrepro.cli import json_object
+from rsrepro.io import read_json, write_json
+
+
+def add_commands(subparsers: Any) -> None:
+    fit = _torch_command(
+        subparsers,
+        "dsva-image-text",
+        "train the embedded image-text model (seen only)",
+        "dsva.collection",
+        _image_text,
+    )
+    fit.add_argument("--splits", type=Path, nargs="+", required=True, help="zero-shot split JSONs it serves")
+
+    collect = _torch_command(
+        subparsers,
+        "dsva-collect-attributes",
+        "score images against attribute prompts",
+        "dsva.collection",
+        _collect,
+    )
+    collect.add_argument("--split", type=Path, required=True, help="zero-shot split JSON")
+    collect.add_argument("--image-text", type=Path, help="embedded: the trained image-text model directory")
+
+    train = _torch_command(
+        subparsers, "dsva-train", "train one DSVA stage (full or select)", "dsva.train", _train
+    )
+    train.add_argument("--split", type=Path, required=True)
+    train.add_argument("--attributes", type=Path, required=True, help="collection directory")
+    train.add_argument("--stage", choices=["full", "select"], required=True)
+    train.add_argument("--variant", choices=["faithful", "corrected"], required=True)
+
+    summary = subparsers.add_parser("dsva-summarize", help="metrics of one run under the three protocols")
+    summary.add_argument("--full", type=Path, required=True, help="full stage directory")
+    summary.add_argument("--select", type=Path, required=True, help="select stage directory")
+    summary.add_argument("--out", type=Path, required=True)
+    summary.set_defaults(handler=_summarize)
+
+    agg = subparsers.add_parser("dsva-aggregate", help="collect run metrics into one table")
+    agg.add_argument("--metrics", type=Path, nargs="+", required=True)
+    agg.add_argument("--out", type=Path, required=True)
+    agg.set_defaults(handler=_aggregate)
+
+
+def _torch_command(subparsers: Any, name: str, help_text: str, params_key: str, handler: Any) -> Any:
+    """A command reading a prepared dataset, writing ``--out``, configured by one params section."""
+    parser = subparsers.add_parser(name, help=help_text)
+    parser.add_argument("--prepared", type=Path, required=True, help="prepared dataset directory")
+    parser.add_argument("--out", type=Path, required=True, help="directory to write")
+    parser.add_argument("--params", type=json_object, required=True, help=f"{params_key} as JSON")
+    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (the rule's threads)")
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def _set_threads(n: int) -> None:
+    """One torch thread per Snakemake thread: two 2-thread jobs on two cores stall each other badly."""
+    import torch
+
+    torch.set_num_threads(n)
+
+
+def _seed(split: dict[str, Any], cfg: dict[str, Any]) -> int:
+    return int(split["seed"]) + int(cfg["seed"])
+
+
+def _image_text(args: argparse.Namespace) -> None:
+    from rsrepro.data.prepared import PreparedDataset
+    from rsrepro.dsva.attributes import fit_image_text
+    from rsrepro.training.device import pick_device
+
+    _set_threads(args.threads)
+
+    splits = [read_json(p) for p in args.splits]
+    fit_image_text(
+        PreparedDataset.load(args.prepared),
+        splits,
+        args.params,
+        args.out,
+        pick_device(args.params["device"]),
+        _seed(splits[0], args.params),
+    )
+
+
+def _collect(args: argparse.Namespace) -> None:
+    from rsrepro.data.prepared import PreparedDataset
+    from rsrepro.dsva.attributes import collect
+    from rsrepro.training.device import pick_device
+
+    _set_threads(args.threads)
+
+    split = read_json(args.split)
+    collect(
+        PreparedDataset.load(args.prepared),
+        split,
+        args.params,
+        args.image_text,
+        args.out,
+        pick_device(args.params["device"]),
+        _seed(split, args.params),
+    )
+
+
+def _train(args: argparse.Namespace) -> None:
+    from rsrepro.data.prepared import PreparedDataset
+    from rsrepro.dsva.train import train
+    from rsrepro.training.device import pick_device
+
+    _set_threads(args.threads)
+
+    split = read_json(args.split)
+    cfg = {**args.params, "faithful": args.variant == "faithful"}
+    train(
+        PreparedDataset.load(args.prepared),
+        split,
+        args.attributes,
+        cfg,
+        args.stage,
+        args.out,
+        pick_device(cfg["device"]),
+        _seed(split, cfg),
+    )
+
+
+def _summarize(args: argparse.Namespace) -> None:
+    from rsrepro.dsva.summary import summarize
+
+    run = read_json(args.full / "run.json")
+    write_json(
+        args.out,
+        summarize(read_json(args.full / "history.json"), read_json(args.select / "history.json"), run),
+    )
+
+
+def _aggregate(args: argparse.Namespace) -> None:
+    from rsrepro.dsva.summary import aggregate
+    from rsrepro.dsva.targets import run_key
+
+    write_json(args.out, aggregate([{"key": run_key(p), "metrics": read_json(p)} for p in args.metrics]))
