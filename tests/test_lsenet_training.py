@@ -101,13 +101,6 @@ def test_best_on_test_selection_is_recorded(tiny_lsenet_dataset, tmp_path):
     assert metrics["oa"] == pytest.approx(history[best]["test_oa"])
 
 
-def test_changed_settings_discard_old_checkpoints(tmp_path):
-    folder = train._checkpoint_dir(tmp_path, "settings-a")
-    (folder / "last.pt").write_text("old")
-    assert (train._checkpoint_dir(tmp_path, "settings-a") / "last.pt").exists()
-    assert not (train._checkpoint_dir(tmp_path, "settings-b") / "last.pt").exists()
-
-
 def test_cli_aggregates_runs(tmp_path):
     base = {
         "dataset": "tiny",

@@ -13,7 +13,7 @@ from rsrepro.data.prepared import PreparedDataset
 from rsrepro.errors import RsreproError
 from rsrepro.training import augment
 from rsrepro.training.batches import index_batches, load_images
-from rsrepro.training.checkpoint import EpochLoop, load_torch
+from rsrepro.training.checkpoint import EpochLoop, fingerprint, fresh_checkpoint_dir, load_torch
 from rsrepro.training.device import pick_device, seed_everything
 
 
@@ -104,3 +104,21 @@ def test_asking_for_cuda_without_a_gpu_is_a_clear_error() -> None:
     with pytest.raises(RsreproError, match="no CUDA GPU"):
         pick_device("cuda")
     assert pick_device("auto").type == "cpu"
+
+
+def test_checkpoints_of_other_settings_are_discarded(tmp_path: Path) -> None:
+    folder = fresh_checkpoint_dir(tmp_path / "ckpt", "settings-a")
+    (folder / "last.pt").write_text("old")
+    assert (fresh_checkpoint_dir(tmp_path / "ckpt", "settings-a") / "last.pt").exists()
+    assert not (fresh_checkpoint_dir(tmp_path / "ckpt", "settings-b") / "last.pt").exists()
+
+
+def test_fingerprint_changes_with_settings_bytes_and_source_files(tmp_path: Path) -> None:
+    source = tmp_path / "module.py"
+    source.write_text("x = 1\n")
+    base = fingerprint({"lr": 0.1}, b"split", sources=[tmp_path])
+    assert base == fingerprint({"lr": 0.1}, b"split", sources=[tmp_path])
+    assert base != fingerprint({"lr": 0.2}, b"split", sources=[tmp_path])
+    assert base != fingerprint({"lr": 0.1}, b"other", sources=[tmp_path])
+    source.write_text("x = 2\n")
+    assert base != fingerprint({"lr": 0.1}, b"split", sources=[tmp_path])

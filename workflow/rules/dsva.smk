@@ -119,7 +119,7 @@ rule dsva_aggregate:
 
 rule dsva_report:
     input:
-        notebook="notebooks/dsva.ipynb",
+        notebook=notebook("dsva"),
         metrics=aggregate_files(config),
     output:
         html=f"{RESULTS}/reports/dsva.html",

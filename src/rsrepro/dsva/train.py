@@ -17,7 +17,6 @@ training on the GZSL list (train_gzsl_loc, or the split's train) without any see
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import shutil
@@ -38,7 +37,7 @@ from rsrepro.dsva.sampler import episodes
 from rsrepro.io import write_json
 from rsrepro.models.dsva import DSVA, DSVAOutput, HFClipVisionTower, dsva, patch_vit
 from rsrepro.training.batches import index_batches
-from rsrepro.training.checkpoint import EpochLoop, load_torch, save_torch
+from rsrepro.training.checkpoint import EpochLoop, fingerprint, fresh_checkpoint_dir, load_torch, save_torch
 from rsrepro.training.device import seed_everything
 
 log = logging.getLogger(__name__)
@@ -180,25 +179,6 @@ def dsva_loss(
     return loss, parts
 
 
-def fingerprint(*parts: Any) -> str:
-    digest = hashlib.sha256()
-    for part in parts:
-        digest.update(part if isinstance(part, bytes) else json.dumps(part, sort_keys=True).encode())
-    for source in SOURCES:
-        for path in sorted(source.rglob("*.py")) if source.is_dir() else [source]:
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
-def fresh_checkpoint_dir(directory: Path, key: str) -> None:
-    """Keep a checkpoint only if it was made by the same settings, inputs and code (else start over)."""
-    stamp = directory / "fingerprint.txt"
-    if directory.exists() and (not stamp.exists() or stamp.read_text() != key):
-        shutil.rmtree(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    stamp.write_text(key)
-
-
 def train(
     data: PreparedDataset,
     split: dict[str, Any],
@@ -276,7 +256,9 @@ def train(
     checkpoints = out_dir / "checkpoint"
     # ``epochs`` is left out: the schedule does not depend on it, so a run extended to more epochs resumes.
     settings = {k: v for k, v in cfg.items() if k != "epochs"}
-    fresh_checkpoint_dir(checkpoints, fingerprint(settings, stage, seed, split, matrix.tobytes()))
+    fresh_checkpoint_dir(
+        checkpoints, fingerprint(settings, stage, seed, split, matrix.tobytes(), sources=SOURCES)
+    )
     loop = EpochLoop(checkpoints, {"model": model}, generator=generator)
     history = loop.run(cfg["epochs"], train_epoch, validate)
     # Only an interrupted run keeps its checkpoint (to resume); a finished one is the outputs below.

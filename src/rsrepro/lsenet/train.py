@@ -11,14 +11,12 @@ Model selection (``selection``): ``last`` (default, honest) evaluates the last e
 the best (optimistic). The run's ``metrics.json`` records which one was used.
 
 Every epoch ends with a checkpoint (:class:`~rsrepro.training.checkpoint.EpochLoop`), so an interrupted
-job resumes with the same result. The checkpoint folder carries a fingerprint of the settings and split;
+job resumes with the same result. The checkpoint folder carries a fingerprint of the settings, split and code;
 a run with other settings starts afresh, and a finished run deletes it.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import shutil
 import time
@@ -36,10 +34,12 @@ from rsrepro.lsenet.evaluate import autocast, classification_metrics, predict_lo
 from rsrepro.models.lsenet import LSENet, build_lsenet, conv_weight_l2
 from rsrepro.training import augment
 from rsrepro.training.batches import index_batches, load_images
-from rsrepro.training.checkpoint import EpochLoop, load_torch, save_torch
+from rsrepro.training.checkpoint import EpochLoop, fingerprint, fresh_checkpoint_dir, load_torch, save_torch
 from rsrepro.training.device import pick_device, seed_everything
 
 log = logging.getLogger(__name__)
+# Code a checkpoint depends on: a resumed run must not mix two versions of it.
+SOURCES = [Path(__file__).parent, Path(__file__).parents[1] / "models" / "lsenet.py"]
 
 SELECTIONS = ("last", "best_on_test")
 
@@ -81,22 +81,6 @@ def load_trained(path: str | Path, device: str | torch.device = "cpu") -> LSENet
     )
     model.load_state_dict(saved["state_dict"])
     return model.to(device).eval()
-
-
-def _fingerprint(cfg: dict[str, Any], variant: str, split: dict[str, Any]) -> str:
-    text = json.dumps({"cfg": cfg, "variant": variant, "train": split["train"], "test": split["test"]})
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _checkpoint_dir(out_dir: Path, fingerprint: str) -> Path:
-    ckpt = out_dir / "checkpoints"
-    stamp = ckpt / "fingerprint.txt"
-    if ckpt.exists() and (not stamp.is_file() or stamp.read_text() != fingerprint):
-        log.info("discarding checkpoints of other settings in %s", ckpt)
-        shutil.rmtree(ckpt)
-    ckpt.mkdir(parents=True, exist_ok=True)
-    stamp.write_text(fingerprint)
-    return ckpt
 
 
 def train_one_epoch(
@@ -167,7 +151,8 @@ def train_run(
         optimizer, milestones=train_cfg["lr_milestones"], gamma=train_cfg["lr_gamma"]
     )
     best_on_test = train_cfg["selection"] == "best_on_test"
-    ckpt = _checkpoint_dir(out_dir, _fingerprint(cfg, variant, split))
+    key = fingerprint(cfg, variant, split["train"], split["test"], sources=SOURCES)
+    ckpt = fresh_checkpoint_dir(out_dir / "checkpoints", key)
     loop = EpochLoop(
         ckpt,
         {"model": model, "optimizer": optimizer, "scheduler": scheduler},

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -23,7 +20,7 @@ from rsrepro.swan.data import CaptionSet, ImagePipeline, pad_tokens, train_pairs
 from rsrepro.swan.encode import encode_captions, encode_images
 from rsrepro.swan.text import Vocabulary
 from rsrepro.training.batches import index_batches
-from rsrepro.training.checkpoint import EpochLoop, save_torch
+from rsrepro.training.checkpoint import EpochLoop, fingerprint, fresh_checkpoint_dir, save_torch
 from rsrepro.training.device import pick_device, seed_everything
 
 log = logging.getLogger(__name__)
@@ -88,17 +85,10 @@ def evaluate_split(
 def run_fingerprint(
     cfg: dict[str, Any], variant: str, prepared: str | Path, *inputs: str | Path | None
 ) -> str:
-    """Hash of everything a run depends on: settings, input files and SWAN's source code.
-
-    Checkpoints carry it, so a job rerun after an interruption resumes, while a job rerun because its
-    settings, data or code changed starts afresh instead of resuming a stale run.
-    """
-    digest = hashlib.sha256(json.dumps([cfg, variant], sort_keys=True).encode())
-    sources = [*sorted(Path(__file__).parent.glob("*.py")), Path(swan_model_module.__file__)]
-    for path in [*(Path(p) for p in inputs if p is not None), *sources]:
-        digest.update(path.read_bytes())
-    digest.update(str(prepared_stamp(prepared)).encode())
-    return digest.hexdigest()
+    """Identity of a run: settings, input files, the prepared data's stamp and SWAN's source code."""
+    sources = [Path(__file__).parent, Path(swan_model_module.__file__)]
+    files = [Path(p) for p in inputs if p is not None]
+    return fingerprint([cfg, variant], str(prepared_stamp(prepared)), sources=[*files, *sources])
 
 
 def prepared_stamp(prepared: str | Path) -> tuple:
@@ -106,16 +96,6 @@ def prepared_stamp(prepared: str | Path) -> tuple:
     images = Path(prepared) / "images.npy"
     stat = images.stat()
     return (Path(prepared, "meta.csv").read_text(), stat.st_size, stat.st_mtime_ns)
-
-
-def fresh_checkpoints(directory: Path, fingerprint: str) -> None:
-    """Drop checkpoints of a run with another fingerprint; mark the directory with this one."""
-    marker = directory / "fingerprint.txt"
-    if directory.exists() and (not marker.is_file() or marker.read_text() != fingerprint):
-        log.info("settings, inputs or code changed since %s was written: training from scratch", directory)
-        shutil.rmtree(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    marker.write_text(fingerprint)
 
 
 def train_run(
@@ -171,7 +151,7 @@ def train_run(
         metrics, _, _ = evaluate_split(model, data, val_caps, pipeline, train_cfg["eval_batch_size"], False)
         return {f"val_{k}": v for k, v in metrics.items() if "R@" in k or k == "mR"}
 
-    fresh_checkpoints(
+    fresh_checkpoint_dir(
         out_dir / "checkpoints", run_fingerprint(cfg, variant, prepared, split_file, vocab_file, vectors_file)
     )
     loop = EpochLoop(

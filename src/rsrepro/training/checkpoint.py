@@ -6,9 +6,12 @@ same model, optimiser, scheduler, RNG states and history, so the result equals a
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import random
-from collections.abc import Callable
+import shutil
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -25,6 +28,35 @@ class Stateful(Protocol):
     def state_dict(self) -> dict[str, Any]: ...
 
     def load_state_dict(self, state: dict[str, Any]) -> Any: ...
+
+
+def fingerprint(*parts: Any, sources: Iterable[str | Path] = ()) -> str:
+    """Hash of what a run depends on: settings (JSON-able) or raw bytes, and the contents of files
+    (source code, input files; a directory counts as all its ``*.py`` files)."""
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part if isinstance(part, bytes) else json.dumps(part, sort_keys=True).encode())
+    for source in map(Path, sources):
+        for path in sorted(source.rglob("*.py")) if source.is_dir() else [source]:
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def fresh_checkpoint_dir(directory: str | Path, key: str) -> Path:
+    """The checkpoint folder of a run identified by ``key`` (see :func:`fingerprint`).
+
+    Checkpoints left by a run with another key are deleted: a job rerun after an interruption
+    resumes, but a job rerun because its settings, inputs or code changed starts afresh instead of
+    resuming stale state.
+    """
+    directory = Path(directory)
+    stamp = directory / "fingerprint.txt"
+    if directory.exists() and (not stamp.is_file() or stamp.read_text() != key):
+        log.info("settings, inputs or code changed since %s was written: training from scratch", directory)
+        shutil.rmtree(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(key)
+    return directory
 
 
 def save_torch(obj: Any, path: str | Path) -> None:
