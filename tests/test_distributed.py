@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import socket
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +15,6 @@ import torch.multiprocessing as mp
 from rsrepro.training.distributed import (
     DistContext,
     init_from_env,
-    launch_command,
     mean_loss_weight,
     shard,
     wrap,
@@ -79,9 +77,3 @@ def test_shards_partition_the_global_batch() -> None:
     parts = [shard(GLOBAL_BATCH, DistContext(rank, 3)) for rank in range(3)]
     assert [len(p) for p in parts] == [3, 3, 3]
     assert np.concatenate(parts).tolist() == GLOBAL_BATCH.tolist()
-
-
-def test_launch_uses_torchrun_only_for_several_gpus() -> None:
-    assert launch_command(1, ["x"]) == [sys.executable, "-m", "rsrepro", "x"]
-    command = launch_command(4, ["x", "--y"])
-    assert command[1:] == ["--standalone", "--nproc_per_node=4", "-m", "rsrepro", "x", "--y"]

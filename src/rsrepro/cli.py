@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "rsrepro.reports.commands",
     "rsrepro.lsenet.commands",
     "rsrepro.swan.commands",
+    "rsrepro.training.commands",
 )
 
 

@@ -80,8 +80,10 @@ rule dsva_train:
     conda:
         ENV
     threads: 1
+    resources:
+        gpu=gpu_request(config["dsva"]["train"]["gpus"], GPUS_PRESENT),
     shell:
-        "rsrepro dsva-train --prepared {input.data} --split {input.split} --attributes {input.attributes}"
+        "rsrepro launch --gpus {resources.gpu} -- dsva-train --prepared {input.data} --split {input.split} --attributes {input.attributes}"
         " --stage {wildcards.stage} --variant {wildcards.variant} --out $(dirname {output.history})"
         " --threads {threads} --params {params.cfg:q} > {log} 2>&1"
 

@@ -3,15 +3,13 @@
 Equivalence with one process: every rank takes a contiguous slice of the same global batch (the global
 batch size and schedule do not change), DDP averages the gradients, and a rank's mean loss is weighted by
 its share of the batch (:func:`mean_loss_weight`), so one optimiser step equals the single-process step
-even when the batch does not divide evenly. The main rank alone writes files.
+even when the batch does not divide evenly. The main rank alone writes files. Jobs start through
+:mod:`rsrepro.training.launch`.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-import sys
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -63,11 +61,3 @@ def wrap(model: torch.nn.Module, context: DistContext) -> torch.nn.Module:
         return model
     device_ids = [context.local_rank] if torch.cuda.is_available() else None
     return torch.nn.parallel.DistributedDataParallel(model, device_ids=device_ids)
-
-
-def launch_command(n_gpus: int, argv: Sequence[str]) -> list[str]:
-    """The command that runs ``rsrepro <argv>`` on ``n_gpus`` GPUs: torchrun for more than one."""
-    if n_gpus <= 1:
-        return [sys.executable, "-m", "rsrepro", *argv]
-    torchrun = shutil.which("torchrun") or "torchrun"
-    return [torchrun, "--standalone", f"--nproc_per_node={n_gpus}", "-m", "rsrepro", *argv]
