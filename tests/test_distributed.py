@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import os
-import socket
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
-import torch.distributed as dist
-import torch.multiprocessing as mp
 
 from rsrepro.training.distributed import (
     DistContext,
-    init_from_env,
     mean_loss_weight,
     shard,
     wrap,
 )
+from tests.ddp_helpers import run_on_ranks
 
 GLOBAL_BATCH = np.arange(9)  # uneven on two ranks: 5 + 4
 
@@ -43,29 +39,17 @@ def _step(model: torch.nn.Module, rows: np.ndarray, context: DistContext | None 
     return model
 
 
-def _worker(rank: int, world_size: int, port: int, out: str) -> None:
-    os.environ.update(
-        RANK=str(rank), WORLD_SIZE=str(world_size), MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port)
-    )
-    torch.set_num_threads(1)
-    context = init_from_env()
+def _worker(context: DistContext, out: str) -> None:
     model = wrap(_model(), context)
     _step(model, shard(GLOBAL_BATCH, context), context)
     if context.is_main:
         torch.save(model.module.state_dict(), out)
-    dist.destroy_process_group()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.mark.slow
 def test_two_gloo_processes_match_one_process(tmp_path: Path) -> None:
     out = tmp_path / "ddp.pt"
-    mp.spawn(_worker, args=(2, _free_port(), str(out)), nprocs=2, join=True)
+    run_on_ranks(_worker, 2, str(out))
     single = _step(_model(), GLOBAL_BATCH).state_dict()
     ddp = torch.load(out, weights_only=True)
     for name, value in single.items():

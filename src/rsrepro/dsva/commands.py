@@ -113,8 +113,10 @@ def _train(args: argparse.Namespace) -> None:
     from rsrepro.data.prepared import PreparedDataset
     from rsrepro.dsva.train import train
     from rsrepro.training.device import pick_device
+    from rsrepro.training.distributed import init_from_env
 
     _set_threads(args.threads)
+    context = init_from_env()  # several processes under torchrun (rsrepro launch --gpus 2+)
 
     split = read_json(args.split)
     cfg = {**args.params, "faithful": args.variant == "faithful"}
@@ -127,6 +129,7 @@ def _train(args: argparse.Namespace) -> None:
         args.out,
         pick_device(cfg["device"]),
         _seed(split, cfg),
+        context,
     )
 
 

@@ -13,6 +13,11 @@ Two stages per run:
 the GZSL model trained on the ZSL training list (RSSDIVCS: train_zsl_loc; a seeded split: all seen-class
 images, so the seen test images are trained on). ``faithful: false``: CE on scores, stacking on scores,
 training on the GZSL list (train_gzsl_loc, or the split's train) without any seen-test image.
+
+Several GPUs (``torchrun``): every rank draws the same episode and augments it with the same generator
+(so the ranks' random streams stay in step), then trains on its slice of it under DDP with the data
+terms weighted by the slice's share: one step equals the single-process step on the whole episode (DSVA
+has LayerNorm only, no batch statistics). The main rank alone writes files.
 """
 
 from __future__ import annotations
@@ -39,6 +44,15 @@ from rsrepro.models.dsva import DSVA, DSVAOutput, HFClipVisionTower, dsva, patch
 from rsrepro.training.batches import index_batches
 from rsrepro.training.checkpoint import EpochLoop, fingerprint, fresh_checkpoint_dir, load_torch, save_torch
 from rsrepro.training.device import seed_everything
+from rsrepro.training.distributed import (
+    SINGLE_PROCESS,
+    DistContext,
+    barrier,
+    mean_loss_weight,
+    mean_over_ranks,
+    shard,
+    wrap,
+)
 
 log = logging.getLogger(__name__)
 SOURCES = [Path(__file__).parent, Path(__file__).parents[1] / "models" / "dsva.py"]
@@ -152,10 +166,17 @@ def evaluate(
 
 
 def dsva_loss(
-    model: DSVA, out: DSVAOutput, y: torch.Tensor, matrix: torch.Tensor, cfg: dict[str, Any], warm: bool
+    model: DSVA,
+    out: DSVAOutput,
+    y: torch.Tensor,
+    matrix: torch.Tensor,
+    cfg: dict[str, Any],
+    warm: bool,
+    data_weight: float = 1.0,
 ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     """The original's ``Loss_fn``: CE of both branches, attribute MSE of both, compactness after warm-up,
-    group lasso on prototypes and head (the released scripts set it to 0 except GZSL 50/20)."""
+    group lasso on prototypes and head (the released scripts set it to 0 except GZSL 50/20).
+    ``data_weight`` scales the batch-mean terms (a DDP rank's share), not the weight penalties."""
     w = cfg["loss"]
     g, loc = out.attr_global.float(), out.attr_local.float()
     parts = {
@@ -173,9 +194,34 @@ def dsva_loss(
     if not warm and w["cpt"] > 0:
         parts["cpt"] = losses.compactness(out.maps.float())
         loss = loss + w["cpt"] * parts["cpt"]
+    loss = data_weight * loss
     if w["l_regular"] > 0 or w["regular"] > 0:
         loss = loss + w["l_regular"] * losses.group_lasso(model.prototypes, model.groups)
         loss = loss + w["regular"] * losses.group_lasso(model.head.weight, model.groups)
+    return loss, parts
+
+
+def train_step(
+    model: DSVA,
+    net: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    matrix: torch.Tensor,
+    cfg: dict[str, Any],
+    warm: bool,
+    context: DistContext,
+) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """One optimiser step on the global batch ``x``, ``y``; ``net`` is ``model`` (wrapped in DDP on
+    several ranks, each of which takes its slice)."""
+    rows = torch.from_numpy(shard(np.arange(len(y)), context)).to(y.device)
+    with autocast(x.device):
+        out = net(x[rows])
+    weight = mean_loss_weight(len(rows), len(y), context)
+    loss, parts = dsva_loss(model, out, y[rows], matrix, cfg, warm, data_weight=weight)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
     return loss, parts
 
 
@@ -188,8 +234,10 @@ def train(
     out_dir: Path,
     device: torch.device,
     seed: int,
+    context: DistContext = SINGLE_PROCESS,
 ) -> list[dict[str, float]]:
-    """Train one stage; write ``history.json``, ``model.pt`` and ``run.json`` into ``out_dir``."""
+    """Train one stage; write ``history.json``, ``model.pt`` and ``run.json`` into ``out_dir`` (the main
+    rank; ``context`` is this process's place in a DDP run)."""
     generator = seed_everything(seed)
     class_idx = data.class_idx
     own = dataset_split(data, split)
@@ -222,8 +270,10 @@ def train(
             p.requires_grad_(not warm)
         params = model.head_parameters() if warm else list(model.parameters())
         lr = cfg["warmup_lr"] if warm else cfg["lr"] * cfg["lr_decay"] ** (epoch // cfg["lr_decay_every"])
-        # Rebuilt every epoch, as in the released code (its Adam state never survives an epoch).
+        # Rebuilt every epoch, as in the released code (its Adam state never survives an epoch); so is
+        # DDP's wrapper, which must see the epoch's trainable parameters.
         opt = torch.optim.Adam(params, lr=lr, betas=tuple(cfg["betas"]))
+        net = wrap(model, context)
         model.train()
         sums: dict[str, float] = {}
         start, n_images = time.perf_counter(), 0
@@ -232,18 +282,12 @@ def train(
         ):
             batch = images[batch_rel]
             y = torch.from_numpy(labels[batch_rel]).to(device)
-            with autocast(device):
-                out = model(
-                    image_batch(data.images, batch, device, cfg["image"], train=True, generator=generator)
-                )
-            loss, parts = dsva_loss(model, out, y, train_matrix, cfg, warm)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
+            x = image_batch(data.images, batch, device, cfg["image"], train=True, generator=generator)
+            loss, parts = train_step(model, net, opt, x, y, train_matrix, cfg, warm, context)
             for k, v in {"loss": loss, **parts}.items():
                 sums[k] = sums.get(k, 0.0) + float(v.detach())
             n_images += len(batch)
-        record = {k: v / cfg["batches_per_epoch"] for k, v in sums.items()}
+        record = mean_over_ranks({k: v / cfg["batches_per_epoch"] for k, v in sums.items()}, context)
         record.update(lr=lr, train_images_per_s=n_images / (time.perf_counter() - start))
         return record
 
@@ -256,11 +300,15 @@ def train(
     checkpoints = out_dir / "checkpoint"
     # ``epochs`` is left out: the schedule does not depend on it, so a run extended to more epochs resumes.
     settings = {k: v for k, v in cfg.items() if k != "epochs"}
-    fresh_checkpoint_dir(
-        checkpoints, fingerprint(settings, stage, seed, split, matrix.tobytes(), sources=SOURCES)
-    )
-    loop = EpochLoop(checkpoints, {"model": model}, generator=generator)
+    if context.is_main:
+        fresh_checkpoint_dir(
+            checkpoints, fingerprint(settings, stage, seed, split, matrix.tobytes(), sources=SOURCES)
+        )
+    barrier(context)
+    loop = EpochLoop(checkpoints, {"model": model}, generator=generator, save=context.is_main)
     history = loop.run(cfg["epochs"], train_epoch, validate)
+    if not context.is_main:
+        return history
     # Only an interrupted run keeps its checkpoint (to resume); a finished one is the outputs below.
     shutil.rmtree(checkpoints)
     save_torch({"model": model.state_dict(), "seen_classes": seen}, out_dir / "model.pt")

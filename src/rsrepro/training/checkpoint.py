@@ -110,6 +110,7 @@ class EpochLoop:
     generator: torch.Generator | None = None
     select: str | None = None
     history: list[dict[str, float]] = field(default_factory=list)
+    save: bool = True  # False on the non-main ranks of a DDP run: one process writes
 
     @property
     def last_path(self) -> Path:
@@ -148,6 +149,8 @@ class EpochLoop:
             improved = self.select is not None and record[self.select] > self.best_value()
             self.history.append(record)
             log.info("epoch %d: %s", epoch, {k: round(v, 4) for k, v in record.items()})
+            if not self.save:
+                continue
             if improved:
                 save_torch({"epoch": epoch, "model": self.components["model"].state_dict()}, self.best_path)
             save_torch(

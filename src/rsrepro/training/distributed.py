@@ -32,11 +32,14 @@ class DistContext:
         return self.world_size > 1
 
 
+SINGLE_PROCESS = DistContext()
+
+
 def init_from_env() -> DistContext:
     """Join the process group that ``torchrun`` described in the environment (no-op for one process)."""
     world_size = int(os.environ.get("WORLD_SIZE", "1"))
     if world_size == 1:
-        return DistContext()
+        return SINGLE_PROCESS
     context = DistContext(int(os.environ["RANK"]), world_size, int(os.environ.get("LOCAL_RANK", "0")))
     if not dist.is_initialized():
         backend = "nccl" if torch.cuda.is_available() else "gloo"
@@ -54,6 +57,21 @@ def shard(batch: np.ndarray, context: DistContext) -> np.ndarray:
 def mean_loss_weight(local_size: int, global_size: int, context: DistContext) -> float:
     """Factor for a rank's batch-mean loss so that DDP's gradient average equals the global-batch mean."""
     return local_size * context.world_size / global_size
+
+
+def barrier(context: DistContext) -> None:
+    """Wait for every rank (e.g. until the main rank has prepared a folder the others read)."""
+    if context.enabled:
+        dist.barrier()
+
+
+def mean_over_ranks(values: dict[str, float], context: DistContext) -> dict[str, float]:
+    """Each value averaged over the ranks (logged figures of a DDP run describe the whole batch)."""
+    if not context.enabled or not values:
+        return values
+    tensor = torch.tensor(list(values.values()), dtype=torch.float64)
+    dist.all_reduce(tensor)
+    return dict(zip(values, (tensor / context.world_size).tolist(), strict=True))
 
 
 def wrap(model: torch.nn.Module, context: DistContext) -> torch.nn.Module:
