@@ -11,7 +11,6 @@ import pytest
 from rsrepro.errors import RsreproError
 from rsrepro.training.launch import (
     claim_gpus,
-    gpu_request,
     job_environment,
     launch_command,
     visible_gpus,
@@ -31,12 +30,6 @@ def test_visible_gpus_follow_cuda_visible_devices_then_the_driver(tmp_path: Path
         (tmp_path / name).mkdir()
     assert visible_gpus({}, tmp_path) == ["0", "1"]
     assert visible_gpus({}, tmp_path / "absent") == []
-
-
-def test_requests_are_capped_by_the_gpus_present_only_locally() -> None:
-    assert gpu_request(2, present=0) == 0  # CPU-only machine: the same rule runs on the CPU
-    assert gpu_request(2, present=1) == 1
-    assert gpu_request(2, present=None) == 2  # cluster: the scheduler decides
 
 
 def test_a_claimed_gpu_is_not_given_to_another_job(tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ import sys
 from rsrepro.config import ParamsError, load_schema, validate_params
 from rsrepro.data.sources.catalog import CLIP_MODELS, DATASETS
 from rsrepro.data.sources.catalog import PRETRAINED as PRETRAINED_SOURCES
-from rsrepro.training.launch import gpu_request, visible_gpus
+from rsrepro.training.launch import visible_gpus
 from rsrepro.workflow import (
     BENCHMARKS,
     CHECKSUM_LOCK,
@@ -42,13 +42,12 @@ PRETRAINED_FILES = list(PRETRAINED_SOURCES)
 
 ENV = "../envs/rsrepro.yaml"
 
-# GPU jobs: locally, Snakemake enforces `resources: gpu` only against a limit, so the limit defaults to
-# the GPUs present (`--resources gpu=N` still wins) and rules ask for at most that many (0 on a CPU-only
-# machine: the same rules run on the CPU). On a cluster the scheduler places them: no cap, no limit.
-# Which GPU a job gets: `rsrepro launch` claims free ones (rsrepro.training.launch).
-GPUS_PRESENT = len(visible_gpus()) if workflow.local_exec else None
-if GPUS_PRESENT is not None and "gpu" not in workflow.global_resources:
-    workflow.register_resource("gpu", GPUS_PRESENT)
+# GPU jobs: Snakemake enforces `resources: gpu` only against a limit, and lowers a job's request to it.
+# Unless one is given (`--resources gpu=N`; profiles/slurm sets the cluster's), the limit is the GPUs
+# present, so GPU jobs never outnumber them and a CPU-only machine runs the same rules with gpu=0, on the
+# CPU. Which GPU a job gets: `rsrepro launch` claims free ones (rsrepro.training.launch).
+if "gpu" not in workflow.global_resources:
+    workflow.register_resource("gpu", len(visible_gpus()))
 
 # Each stage's rule file appends the files it must produce, and `rule all` asks for them.
 ALL_TARGETS = []

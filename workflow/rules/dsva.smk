@@ -81,7 +81,7 @@ rule dsva_train:
         ENV
     threads: 1
     resources:
-        gpu=gpu_request(config["dsva"]["train"]["gpus"], GPUS_PRESENT),
+        gpu=config["dsva"]["train"]["gpus"],
     shell:
         "rsrepro launch --gpus {resources.gpu} -- dsva-train --prepared {input.data} --split {input.split} --attributes {input.attributes}"
         " --stage {wildcards.stage} --variant {wildcards.variant} --out $(dirname {output.history})"

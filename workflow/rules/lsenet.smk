@@ -30,7 +30,7 @@ rule lsenet_train:
         ENV
     threads: 1
     resources:
-        gpu=gpu_request(config["lsenet"]["train"]["gpus"], GPUS_PRESENT),
+        gpu=config["lsenet"]["train"]["gpus"],
     shell:
         "OMP_NUM_THREADS={threads} rsrepro launch --gpus {resources.gpu} -- lsenet-train --prepared {input.prepared} --split {input.split}"
         " --out-dir {params.out_dir} --variant {wildcards.lsenet_variant} --params {params.cfg:q} > {log} 2>&1"

@@ -55,11 +55,11 @@ rule swan_train:
         ENV
     threads: config["swan"]["threads"]
     resources:
-        gpu=gpu_request(config["swan"]["train"]["gpus"], GPUS_PRESENT),
+        gpu=config["swan"]["train"]["gpus"],
     shell:
         "rsrepro launch --gpus {resources.gpu} -- swan-train --prepared {input.data} --split {input.split}"
-        " --vocab {input.vocab} --out-dir {params.out_dir} --variant {wildcards.variant} --threads {threads} {params.vectors}"
-        " --params {params.cfg:q} > {log} 2>&1"
+        " --vocab {input.vocab} --out-dir {params.out_dir} --variant {wildcards.variant} --threads {threads}"
+        " {params.vectors} --params {params.cfg:q} > {log} 2>&1"
 
 
 rule swan_aggregate:

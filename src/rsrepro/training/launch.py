@@ -36,12 +36,6 @@ def visible_gpus(environ: Mapping[str, str] = os.environ, driver_dir: Path = NVI
     return [str(i) for i in range(len(list(driver_dir.iterdir())))] if driver_dir.is_dir() else []
 
 
-def gpu_request(wanted: int, present: int | None) -> int:
-    """GPUs a rule asks for: ``wanted`` from params, capped by the GPUs present on a local run (so a
-    CPU-only machine runs the same rules on the CPU); ``present`` is None on a cluster (no cap)."""
-    return wanted if present is None else min(wanted, present)
-
-
 def slots_dir(environ: Mapping[str, str] = os.environ) -> Path:
     return Path(environ.get(SLOTS_ENV) or Path(tempfile.gettempdir()) / "rsrepro-gpu-slots")
 

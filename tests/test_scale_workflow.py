@@ -1,0 +1,75 @@
+"""GPU resources of the training rules, and the two profiles (local and SLURM), through dry runs."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.workflow_helpers import REPO, make_workdir, snakemake
+
+TRAINING_RULES = {"lsenet_train", "swan_train", "dsva_train"}
+PAPER = str(REPO / "config" / "paper.yaml")
+
+
+def planned(workdir: Path, *args: str) -> dict[str, list[dict[str, str]]]:
+    """Rule -> the resources and shell command of each job a dry run plans."""
+    result = snakemake(workdir, "--dry-run", "--printshellcmds", *args)
+    jobs: dict[str, list[dict[str, str]]] = {}
+    for block in re.split(r"\n(?=\[|rule )", result.stdout + result.stderr):
+        rule = re.search(r"^rule (\w+):", block, re.M)
+        if rule:
+            resources = re.search(r"resources: (.*)", block)
+            shell = re.search(r"Shell command: (.*)", block)
+            jobs.setdefault(rule.group(1), []).append(
+                {
+                    "resources": resources.group(1) if resources else "",
+                    "shell": shell.group(1) if shell else "",
+                }
+            )
+    return jobs
+
+
+@pytest.mark.slow
+def test_training_rules_ask_for_gpus_and_start_through_the_launcher(tmp_path: Path) -> None:
+    jobs = planned(make_workdir(tmp_path), "--configfile", PAPER, "--resources", "gpu=2")
+    assert jobs.keys() >= TRAINING_RULES
+    for rule in TRAINING_RULES:
+        for job in jobs[rule]:
+            assert "gpu=1" in job["resources"], (rule, job)
+            assert "rsrepro launch --gpus 1 -- " in job["shell"], (rule, job)
+    gpu_rules = {rule for rule, js in jobs.items() if any("gpu=" in j["resources"] for j in js)}
+    assert gpu_rules == TRAINING_RULES
+
+
+@pytest.mark.slow
+def test_a_machine_without_gpus_runs_the_paper_rules_on_the_cpu(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")  # the local GPU limit is the GPUs present: none
+    jobs = planned(make_workdir(tmp_path), "--configfile", PAPER)
+    for rule in TRAINING_RULES:
+        assert all("gpu=0" in job["resources"] for job in jobs[rule]), rule
+        assert all("rsrepro launch --gpus 0 -- " in job["shell"] for job in jobs[rule]), rule
+
+
+@pytest.mark.slow
+def test_slurm_profile_sets_partitions_memory_runtime_and_gpus(tmp_path: Path) -> None:
+    profile = str(REPO / "profiles" / "slurm")
+    jobs = planned(make_workdir(tmp_path), "--profile", profile, "--configfile", PAPER)
+    for rule in TRAINING_RULES:
+        for job in jobs[rule]:
+            assert re.search(r"slurm_partition=gpu\b.*runtime=\d+, gpu=1", job["resources"]), job
+            assert "mem_mb=" in job["resources"]
+    assert all("slurm_partition=cpu" in job["resources"] for job in jobs["lsenet_aggregate"])
+
+
+def test_profiles_name_an_executor_and_their_rules_exist() -> None:
+    default = yaml.safe_load((REPO / "profiles" / "default" / "config.yaml").read_text())
+    slurm = yaml.safe_load((REPO / "profiles" / "slurm" / "config.yaml").read_text())
+    assert default["cores"] == "all"
+    assert slurm["executor"] == "slurm"
+    rules = "".join(p.read_text() for p in (REPO / "workflow" / "rules").glob("*.smk"))
+    for rule in slurm["set-resources"]:
+        assert f"rule {rule}:" in rules, f"profiles/slurm names a rule that does not exist: {rule}"
+    assert slurm["set-resources"].keys() >= TRAINING_RULES
