@@ -84,7 +84,7 @@ def load_trained(path: str | Path, device: str | torch.device = "cpu") -> LSENet
 
 
 def train_one_epoch(
-    model: LSENet,
+    model: torch.nn.Module,
     optimizer: torch.optim.Optimizer,
     data: PreparedDataset,
     train_idx: np.ndarray,
@@ -146,6 +146,9 @@ def train_run(
     model = build_from_config(model_cfg, data.num_classes, variant).to(device)
     if train_cfg["channels_last"]:
         model = model.to(memory_format=torch.channels_last)
+    # torch.compile'd forward (same weights as ``model``, which checkpoints and model.pt save); CUDA only,
+    # as amp: torch 2.14's CPU inductor miscompiles this model's backward (an index-out-of-bounds kernel).
+    net = torch.compile(model) if train_cfg["compile"] and device.type == "cuda" else model
     optimizer = torch.optim.Adam(model.parameters(), lr=train_cfg["lr"])
     scheduler = torch.optim.lr_scheduler.MultiStepLR(
         optimizer, milestones=train_cfg["lr_milestones"], gamma=train_cfg["lr_gamma"]
@@ -167,12 +170,12 @@ def train_run(
     y_test = data.class_idx[test_idx]
 
     def train_epoch(epoch: int) -> dict[str, float]:
-        record = train_one_epoch(model, optimizer, data, train_idx, train_cfg, device, generator)
+        record = train_one_epoch(net, optimizer, data, train_idx, train_cfg, device, generator)
         scheduler.step()
         return record
 
     def test_epoch(epoch: int) -> dict[str, float]:
-        logits, _ = predict_logits(model, data.images, test_idx, device, **eval_kw)
+        logits, _ = predict_logits(net, data.images, test_idx, device, **eval_kw)
         return {"test_oa": float((logits.argmax(1) == y_test).mean())}
 
     per_epoch_test = best_on_test or train_cfg["eval_every_epoch"]
@@ -182,7 +185,7 @@ def train_run(
         best = load_torch(loop.best_path, map_location=device)
         model.load_state_dict(best["model"])
         selected_epoch = best["epoch"]
-    logits, eval_rate = predict_logits(model, data.images, test_idx, device, **eval_kw)
+    logits, eval_rate = predict_logits(net, data.images, test_idx, device, **eval_kw)
     metrics = {
         "dataset": data.name,
         "variant": variant,
