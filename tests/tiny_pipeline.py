@@ -1,0 +1,25 @@
+"""A tiny preset of the whole pipeline (every paper, one run each, one or two epochs): the full DAG with
+its reports runs in about a minute on two CPU cores. Shared by the report, rerun and DVC tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+TINY: dict[str, Any] = {
+    "data": {"synthetic": {"seed": 0, "image_size": 64, "images_per_class": 10, "test_fraction": 0.2}},
+    "lsenet": {
+        "train_ratios": {"synthetic": [0.5]},
+        "split_seeds": [0],
+        "variants": ["full"],
+        "ablation": {"variants": [], "train_ratios": {"synthetic": [0.5]}, "split_seeds": [0]},
+        "train": {"epochs": 1},
+        "report": {"r_sweep": [1, 3], "roi_examples": 2},
+    },
+    "swan": {"run_seeds": [0], "variants": ["corrected"], "train": {"epochs": 1}},
+    "dsva": {
+        "splits": ["60/10"],
+        "variants": ["corrected"],
+        "collection": {"epochs": 1},
+        "train": {"epochs": 2, "warmup_epochs": 1, "batches_per_epoch": 2},
+    },
+}
