@@ -96,4 +96,12 @@ rule index_report:
         " --html {output.html} --params {params.nb:q} > {log} 2>&1"
 
 
+# What `dvc pull` restores (the outputs of dvc.yaml's stage) is upstream of these. DVC does not keep
+# modification times, so `make results-pull` runs `snakemake --touch restored` after the pull: the restored
+# files are marked up to date in DAG order, and the next run schedules only what is missing (the reports).
+rule restored:
+    input:
+        report_targets.restored_targets(config),
+
+
 ALL_TARGETS += report_targets.final_targets(config)

@@ -42,5 +42,15 @@ def plot_files(config: dict[str, Any]) -> list[str]:
     return files + [f"{PLOTS}/lsenet/{dataset}/per_class.csv" for dataset in config["lsenet"]["datasets"]]
 
 
+def metrics_files() -> list[str]:
+    return [f"{METRICS}/{paper}.json" for paper in PAPERS]
+
+
+def restored_targets(config: dict[str, Any]) -> list[str]:
+    """The newest files that dvc.yaml's stage versions: their upstream jobs are the trained runs."""
+    summaries = [f for files in summary_files(config).values() for f in files]
+    return summaries + metrics_files() + plot_files(config)
+
+
 def final_targets(config: dict[str, Any]) -> list[str]:
-    return [f"{METRICS}/{paper}.json" for paper in PAPERS] + plot_files(config) + [f"{REPORTS}/index.html"]
+    return metrics_files() + plot_files(config) + [f"{REPORTS}/index.html"]
