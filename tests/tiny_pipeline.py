@@ -3,7 +3,14 @@ its reports runs in about a minute on two CPU cores. Shared by the report, rerun
 
 from __future__ import annotations
 
+import contextlib
+import copy
+import os
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
+
+from tests.workflow_helpers import make_workdir, snakemake
 
 TINY: dict[str, Any] = {
     "data": {"synthetic": {"seed": 0, "image_size": 64, "images_per_class": 10, "test_fraction": 0.2}},
@@ -23,3 +30,22 @@ TINY: dict[str, Any] = {
         "train": {"epochs": 2, "warmup_epochs": 1, "batches_per_epoch": 2},
     },
 }
+
+
+def build_tiny_pipeline(workdir: Path) -> Path:
+    """Run the whole DAG (all three papers, their reports and the index) on the tiny preset in ``workdir``."""
+    make_workdir(workdir, **copy.deepcopy(TINY))
+    snakemake(workdir)
+    return workdir
+
+
+@contextlib.contextmanager
+def edited(path: Path, extra: str) -> Iterator[None]:
+    """Append ``extra`` to a file of this checkout for the duration of a block, then restore it exactly."""
+    original, stat = path.read_bytes(), path.stat()
+    path.write_bytes(original + extra.encode())
+    try:
+        yield
+    finally:
+        path.write_bytes(original)
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
