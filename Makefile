@@ -7,6 +7,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.rsrepro-installed
+# Every recipe runs as in an activated venv: DVC's stage command and the tests call `snakemake` by name.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: setup reproduce test chromium lint lock data-push data-pull results-push results-pull
 
