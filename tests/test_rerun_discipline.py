@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.tiny_pipeline import TINY, edited
-from tests.workflow_helpers import REPO, edit_params, planned_jobs
+from tests.workflow_helpers import edit_params, planned_jobs
 
 pytestmark = pytest.mark.slow
 SWAN_DOWNSTREAM = {"swan_aggregate", "swan_report", "headline_metrics", "plot_curves", "index_report"}
@@ -41,10 +41,10 @@ def test_a_dataset_parameter_reruns_the_dataset_and_its_descendants(tiny_pipelin
 
 @pytest.mark.parametrize("paper", ["lsenet", "swan", "dsva", "index"])
 def test_editing_a_notebook_reruns_its_report_only(tiny_pipeline: Path, paper: str) -> None:
-    with edited(REPO / f"notebooks/{paper}.ipynb", "\n"):
+    with edited(tiny_pipeline / f"checkout/notebooks/{paper}.ipynb", "\n"):
         assert planned(tiny_pipeline) == {f"{paper}_report"}
 
 
 def test_changing_the_swan_model_code_reruns_swan_training(tiny_pipeline: Path) -> None:
-    with edited(REPO / "src/rsrepro/models/swan.py", "\n# edited by a test\n"):
+    with edited(tiny_pipeline / "checkout/src/rsrepro/models/swan.py", "\n# edited by a test\n"):
         assert planned(tiny_pipeline) == {"swan_train"} | SWAN_DOWNSTREAM

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from tests.workflow_helpers import make_workdir, snakemake
+from tests.workflow_helpers import make_workdir, snakemake, with_own_code
 
 TINY: dict[str, Any] = {
     "data": {"synthetic": {"seed": 0, "image_size": 64, "images_per_class": 10, "test_fraction": 0.2}},
@@ -33,15 +33,17 @@ TINY: dict[str, Any] = {
 
 
 def build_tiny_pipeline(workdir: Path) -> Path:
-    """Run the whole DAG (all three papers, their reports and the index) on the tiny preset in ``workdir``."""
+    """Run the whole DAG (all three papers, their reports and the index) on the tiny preset in ``workdir``,
+    with its own copy of the code, which tests may edit (:func:`edited`)."""
     make_workdir(workdir, **copy.deepcopy(TINY))
+    with_own_code(workdir)
     snakemake(workdir)
     return workdir
 
 
 @contextlib.contextmanager
 def edited(path: Path, extra: str) -> Iterator[None]:
-    """Append ``extra`` to a file of this checkout for the duration of a block, then restore it exactly."""
+    """Append ``extra`` to a file for the duration of a block, then restore it exactly."""
     original, stat = path.read_bytes(), path.stat()
     path.write_bytes(original + extra.encode())
     try:
