@@ -7,8 +7,10 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.rsrepro-installed
+# Every recipe runs as in an activated venv: DVC's stage command and the tests call `snakemake` by name.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup reproduce test lint lock data-push data-pull
+.PHONY: setup reproduce test chromium lint lock data-push data-pull results-push results-pull
 
 setup: $(STAMP)
 
@@ -21,8 +23,14 @@ $(STAMP): requirements.lock pyproject.toml
 reproduce: $(STAMP)
 	$(BIN)/snakemake --cores all
 
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(BIN)/python -m pytest
+
+# The report tests render the HTML in headless Chromium (Debian package; needs root, else those tests skip).
+chromium:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
+	  echo "chromium not installed (not root): the Chromium report tests will skip"
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
@@ -44,3 +52,13 @@ data-push: $(STAMP)
 
 data-pull: $(STAMP)
 	$(BIN)/dvc pull
+
+# Share trained results (models, runs, metrics; the outputs of dvc.yaml's stage) after `dvc repro` or
+# `dvc exp apply`. A pull restores files with new modification times, so the restored part of the DAG is
+# then marked up to date (see rule `restored`); the next `snakemake` run only renders the reports.
+results-push: $(STAMP)
+	$(BIN)/dvc push
+
+results-pull: $(STAMP)
+	$(BIN)/dvc pull
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/snakemake --touch --cores 1 restored

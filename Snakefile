@@ -15,6 +15,7 @@ include: "workflow/rules/download.smk"
 include: "workflow/rules/lsenet.smk"
 include: "workflow/rules/swan.smk"
 include: "workflow/rules/dsva.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from rsrepro.data.prepared import PreparedWriter
+from tests.tiny_pipeline import build_tiny_pipeline
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -16,6 +17,12 @@ REPO = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return REPO
+
+
+@pytest.fixture(scope="session")
+def tiny_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The whole workflow run once on the tiny preset; tests must leave it as they found it."""
+    return build_tiny_pipeline(tmp_path_factory.mktemp("tiny_pipeline"))
 
 
 def write_tiny_prepared(

@@ -22,7 +22,8 @@ pytestmark = pytest.mark.slow
 
 
 def run(cmd: list[str], cwd: Path) -> str:
-    env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "DVC_NO_ANALYTICS": "1"}
+    path = os.pathsep.join([str(BIN), os.environ["PATH"]])  # DVC's stage command calls `snakemake`
+    env = {**os.environ, "PATH": path, "PYTHONPATH": str(REPO / "src"), "DVC_NO_ANALYTICS": "1"}
     done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
     assert done.returncode == 0, f"{cmd} failed:\n{done.stdout}\n{done.stderr}"
     return done.stdout + done.stderr

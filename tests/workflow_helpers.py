@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +21,16 @@ def make_workdir(target: Path, **overrides: Any) -> Path:
     params = yaml.safe_load((REPO / "params.yaml").read_text())
     write_params(target, deep_update(params, overrides))
     return target
+
+
+def with_own_code(workdir: Path) -> Path:
+    """Give ``workdir`` a private copy of src/ and notebooks/ that its Snakemake runs use instead of this
+    checkout's (see :func:`snakemake`), so a test can edit code or notebooks without touching the
+    checkout. Returns the copy's root."""
+    root = workdir / "checkout"
+    for name in ("src", "notebooks"):
+        shutil.copytree(REPO / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+    return root
 
 
 def deep_update(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
@@ -40,9 +52,14 @@ def edit_params(workdir: Path, **changes: Any) -> None:
 
 
 def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ)
+    own_code = workdir / "checkout" / "src"
+    if own_code.is_dir():  # the rules' code() and notebook() inputs then point into that copy
+        env["PYTHONPATH"] = str(own_code)
     result = subprocess.run(
         [*SNAKEMAKE, "--snakefile", str(REPO / "Snakefile"), "--cores", "2", *args],
         cwd=workdir,
+        env=env,
         capture_output=True,
         text=True,
         timeout=900,

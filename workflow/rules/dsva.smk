@@ -121,11 +121,18 @@ rule dsva_aggregate:
 
 rule dsva_report:
     input:
+        reports_code=code("reports/paper_numbers", "reports/figures"),
         notebook=notebook("dsva"),
         metrics=aggregate_files(config),
     output:
-        html=f"{RESULTS}/reports/dsva.html",
+        html=report(
+            f"{RESULTS}/reports/dsva.html",
+            caption="../report/paper.rst",
+            category="Reports",
+            labels={"report": "DSVA"},
+        ),
         executed=f"{RESULTS}/reports/dsva.ipynb",
+        key_figure=report(f"{FIGURES}/dsva/protocols.png", caption="../report/figure.rst", category="Key figures"),
     params:
         nb=lambda w, input: as_json({"aggregate_files": list(input.metrics), "figures_dir": f"{FIGURES}/dsva"}),
     log:

@@ -55,13 +55,20 @@ rule lsenet_aggregate:
 rule lsenet_report:
     input:
         code("models/lsenet", "lsenet/analysis"),
+        reports_code=code("reports/paper_numbers", "reports/figures"),
         notebook=notebook("lsenet"),
         prepared=[f"{PREPARED}/{dataset}" for dataset in config["lsenet"]["datasets"]],
         summaries=lsenet_targets.summaries(config),
         models=lsenet_targets.report_models(config),
     output:
         executed=f"{RESULTS}/reports/lsenet.ipynb",
-        html=f"{RESULTS}/reports/lsenet.html",
+        key_figure=report(f"{FIGURES}/lsenet/curves.png", caption="../report/figure.rst", category="Key figures"),
+        html=report(
+            f"{RESULTS}/reports/lsenet.html",
+            caption="../report/paper.rst",
+            category="Reports",
+            labels={"report": "LSE-Net"},
+        ),
     params:
         nb=as_json(
             {

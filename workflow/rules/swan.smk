@@ -80,6 +80,7 @@ rule swan_aggregate:
 
 rule swan_report:
     input:
+        reports_code=code("reports/paper_numbers", "reports/figures"),
         notebook=notebook("swan"),
         prepared=[f"{PREPARED}/{d}" for d in config["swan"]["datasets"]],
         aggregates=swan_targets.aggregate_files(config),
@@ -88,8 +89,17 @@ rule swan_report:
             f for d in config["swan"]["datasets"] for f in swan_targets.run_files(config, d, "embeddings.npz")
         ],
     output:
-        html=f"{RESULTS}/reports/swan.html",
+        html=report(
+            f"{RESULTS}/reports/swan.html",
+            caption="../report/paper.rst",
+            category="Reports",
+            labels={"report": "SWAN"},
+        ),
         executed=f"{RESULTS}/reports/swan.ipynb",
+        key_figures=[
+            report(f"{FIGURES}/swan/{d}_curves.png", caption="../report/figure.rst", category="Key figures")
+            for d in config["swan"]["datasets"]
+        ],
     params:
         nb=lambda w: as_json(
             {

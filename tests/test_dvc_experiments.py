@@ -1,0 +1,73 @@
+"""DVC over the whole pipeline: `dvc repro` runs Snakemake, `dvc exp run -S` changes a metric and
+`dvc exp show` lists it, and a clone that pulls the trained results schedules only the reports."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.test_dvc_roundtrip import BIN, run
+from tests.workflow_helpers import REPO, planned_jobs
+
+pytestmark = pytest.mark.slow
+PROJECT_FILES = ("Snakefile", "dvc.yaml", ".dvcignore", ".gitignore", "workflow", "config", "profiles")
+PROJECT_FILES += ("src", "notebooks", "results/.gitignore", "results/prepared/.gitignore")
+
+
+@pytest.fixture
+def project(tiny_pipeline: Path, tmp_path: Path) -> Path:
+    """A git + DVC repository holding this checkout's workflow and the tiny pipeline's results."""
+    origin = tmp_path / "origin"
+    for name in PROJECT_FILES:
+        (origin / name).parent.mkdir(parents=True, exist_ok=True)
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, origin / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(source, origin / name)
+    shutil.copy(tiny_pipeline / "params.yaml", origin)
+    # copytree keeps modification times, and .snakemake keeps the params/code records of every output.
+    for name in ("results", ".snakemake"):
+        shutil.copytree(
+            tiny_pipeline / name, origin / name, dirs_exist_ok=True, ignore=shutil.ignore_patterns("locks")
+        )
+    for cmd in (["git", "init", "-q"], ["git", "config", "user.email", "t@example.org"],
+                ["git", "config", "user.name", "t"], [str(BIN / "dvc"), "init", "-q"],
+                [str(BIN / "dvc"), "remote", "add", "-d", "store", str(tmp_path / "remote")]):  # fmt: skip
+        run(cmd, origin)
+    run([str(BIN / "dvc"), "repro", "-q"], origin)  # Snakemake finds everything up to date
+    run(["git", "add", "-A"], origin)
+    run(["git", "commit", "-qm", "baseline"], origin)
+    return origin
+
+
+def test_pull_restores_the_runs_and_snakemake_schedules_only_the_reports(
+    project: Path, tmp_path: Path
+) -> None:
+    dvc = str(BIN / "dvc")
+    run([dvc, "push", "-q"], project)
+    clone = tmp_path / "clone"
+    run(["git", "clone", "-q", str(project), str(clone)], tmp_path)
+    run([dvc, "pull", "-q"], clone)
+    assert (clone / "results/swan/synthetic/corrected/seed0/model.pt").is_file()
+    run(
+        [str(BIN / "snakemake"), "--touch", "--cores", "1", "restored"], clone
+    )  # what `make results-pull` does
+    reports = {"lsenet_report", "swan_report", "dsva_report", "index_report"}
+    assert set(planned_jobs(clone)) - {"all"} == reports
+
+
+def test_exp_run_changes_the_metric_and_exp_show_lists_it(project: Path) -> None:
+    dvc = str(BIN / "dvc")
+    before = json.loads((project / "results/metrics/swan.json").read_text())
+    run([dvc, "exp", "run", "-q", "-n", "low-lr", "-S", "swan.train.lr=0.02"], project)
+    after = json.loads((project / "results/metrics/swan.json").read_text())
+    assert after["synthetic"]["corrected"]["mR"] != before["synthetic"]["corrected"]["mR"]
+    assert json.loads((project / "results/metrics/lsenet.json").read_text())  # still there (persist)
+    shown = run([dvc, "exp", "show", "--csv"], project)
+    assert "low-lr" in shown and "0.02" in shown
+    diff = run([dvc, "metrics", "diff", "HEAD"], project)
+    assert "synthetic.corrected.mR" in diff

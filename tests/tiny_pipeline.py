@@ -1,0 +1,53 @@
+"""A tiny preset of the whole pipeline (every paper, one run each, one or two epochs): the full DAG with
+its reports runs in about a minute on two CPU cores. Shared by the report, rerun and DVC tests."""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from tests.workflow_helpers import make_workdir, snakemake, with_own_code
+
+TINY: dict[str, Any] = {
+    "data": {"synthetic": {"seed": 0, "image_size": 64, "images_per_class": 10, "test_fraction": 0.2}},
+    "lsenet": {
+        "train_ratios": {"synthetic": [0.5]},
+        "split_seeds": [0],
+        "variants": ["full"],
+        "ablation": {"variants": [], "train_ratios": {"synthetic": [0.5]}, "split_seeds": [0]},
+        "train": {"epochs": 1},
+        "report": {"r_sweep": [1, 3], "roi_examples": 2},
+    },
+    "swan": {"run_seeds": [0], "variants": ["corrected"], "train": {"epochs": 1}},
+    "dsva": {
+        "splits": ["60/10"],
+        "variants": ["corrected"],
+        "collection": {"epochs": 1},
+        "train": {"epochs": 2, "warmup_epochs": 1, "batches_per_epoch": 2},
+    },
+}
+
+
+def build_tiny_pipeline(workdir: Path) -> Path:
+    """Run the whole DAG (all three papers, their reports and the index) on the tiny preset in ``workdir``,
+    with its own copy of the code, which tests may edit (:func:`edited`)."""
+    make_workdir(workdir, **copy.deepcopy(TINY))
+    with_own_code(workdir)
+    snakemake(workdir)
+    return workdir
+
+
+@contextlib.contextmanager
+def edited(path: Path, extra: str) -> Iterator[None]:
+    """Append ``extra`` to a file for the duration of a block, then restore it exactly."""
+    original, stat = path.read_bytes(), path.stat()
+    path.write_bytes(original + extra.encode())
+    try:
+        yield
+    finally:
+        path.write_bytes(original)
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))

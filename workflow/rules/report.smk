@@ -1,0 +1,107 @@
+# Reports over all papers: headline metrics and plot data for DVC, and the index report a researcher opens
+# first. These read only the papers' summaries and run histories, so they never schedule training; the
+# index does not depend on the paper reports (it links to them), so touching one paper's notebook reruns
+# that report alone.
+from rsrepro.reports import targets as report_targets
+
+
+wildcard_constraints:
+    paper="|".join(report_targets.PAPERS),
+
+
+rule headline_metrics:
+    input:
+        code("reports/headline", "reports/paper_numbers"),
+        summaries=lambda w: report_targets.summary_files(config)[w.paper],
+    output:
+        f"{report_targets.METRICS}/{{paper}}.json",
+    log:
+        f"{LOGS}/report/headline_{{paper}}.log",
+    benchmark:
+        f"{BENCHMARKS}/report/headline_{{paper}}.tsv"
+    conda:
+        ENV
+    threads: 1
+    shell:
+        "rsrepro headline-metrics --paper {wildcards.paper} --out {output} {input.summaries} > {log} 2>&1"
+
+
+rule plot_curves:
+    input:
+        code("reports/plot_data"),
+        histories=lambda w: report_targets.history_files(config, w.paper, w.dataset),
+    output:
+        f"{report_targets.PLOTS}/{{paper}}/{{dataset}}/curves.csv",
+    log:
+        f"{LOGS}/report/curves_{{paper}}_{{dataset}}.log",
+    conda:
+        ENV
+    threads: 1
+    shell:
+        "rsrepro plot-curves --paper {wildcards.paper} --out {output} {input.histories} > {log} 2>&1"
+
+
+rule plot_lsenet_per_class:
+    input:
+        code("reports/plot_data"),
+        summary=f"{RESULTS}/lsenet/{{dataset}}/summary.json",
+    output:
+        f"{report_targets.PLOTS}/lsenet/{{dataset}}/per_class.csv",
+    log:
+        f"{LOGS}/report/per_class_lsenet_{{dataset}}.log",
+    conda:
+        ENV
+    threads: 1
+    shell:
+        "rsrepro plot-per-class --summary {input.summary} --out {output} > {log} 2>&1"
+
+
+rule index_report:
+    input:
+        code("reports"),
+        notebook=notebook("index"),
+        summaries=[f for files in report_targets.summary_files(config).values() for f in files],
+    output:
+        html=report(
+            f"{report_targets.REPORTS}/index.html",
+            caption="../report/index.rst",
+            category="Reports",
+            labels={"report": "index"},
+        ),
+        executed=f"{report_targets.REPORTS}/index.ipynb",
+        headline_figure=report(
+            f"{FIGURES}/index/headline.png", caption="../report/headline.rst", category="Key figures"
+        ),
+        wall_time_figure=report(
+            f"{FIGURES}/index/wall_time.png", caption="../report/wall_time.rst", category="Key figures"
+        ),
+    params:
+        nb=as_json(
+            {
+                "summary_files": report_targets.summary_files(config),
+                "preset": config["preset"],
+                "benchmarks_dir": BENCHMARKS,
+                "figures_dir": f"{FIGURES}/index",
+            }
+        ),
+    log:
+        f"{LOGS}/report/index.log",
+    benchmark:
+        f"{BENCHMARKS}/report/index.tsv"
+    conda:
+        ENV
+    threads: 1
+    shell:
+        "rsrepro render-report --notebook {input.notebook} --executed {output.executed}"
+        " --html {output.html} --params {params.nb:q} > {log} 2>&1"
+
+
+# What `dvc pull` restores (the outputs of dvc.yaml's stage) is upstream of these. DVC does not keep
+# modification times, so `make results-pull` runs `snakemake --touch restored` after the pull: the restored
+# files are marked up to date in DAG order, and the next run schedules only what is missing (the reports).
+rule restored:
+    input:
+        report_targets.restored_targets(config),
+
+
+ALL_TARGETS += report_targets.final_targets(config)
