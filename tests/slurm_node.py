@@ -2,7 +2,8 @@
 
 Needs root: installs Debian's ``slurm-wlm`` and ``munge`` when missing (bounded time), writes
 ``/etc/slurm/slurm.conf`` (where ``srun`` inside a job looks for it) unless the machine already has a SLURM
-configuration of its own, and starts munged, slurmctld and slurmd; stops what it started.
+configuration of its own, and starts munged, slurmctld and slurmd; stops what it started and removes the
+configuration afterwards.
 """
 
 from __future__ import annotations
@@ -121,3 +122,4 @@ def single_node_slurm(state: Path) -> Iterator[None]:
         stop(state / "slurmctld.pid")
         if started_munge:
             stop(Path("/run/munge/munged.pid"))
+        CONF.unlink()  # ours (write_config refuses to replace any other)
