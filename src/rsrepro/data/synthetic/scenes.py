@@ -653,6 +653,12 @@ def runway(cv: Canvas) -> None:
     cv.relations["runway"] = ["across the grass", "running through the scene", "crossing the image"]
 
 
+def _traffic_car(cv: Canvas, p: Point, angle: float) -> None:
+    """A car driving on a road (not a class-defining object)."""
+    colour = _pick(cv.rng, ("white", "black", "red", "blue", "grey"))[0]
+    ob.car(cv, *p, 0.05, angle, colour, key=False, arranged=False)
+
+
 def freeway(cv: Canvas) -> None:
     rng = cv.rng
     cv.background(*_pick(rng, ("grass", "soil")))
@@ -664,15 +670,7 @@ def freeway(cv: Canvas) -> None:
         v = rng.choice((-1, 1)) * 0.075 + rng.choice((-0.035, 0.0, 0.035))
         p = f.pt(rng.uniform(-0.6, 0.6), v)
         if _inside(p):
-            ob.car(
-                cv,
-                *p,
-                0.05,
-                f.angle,
-                _pick(rng, ("white", "black", "red", "blue", "grey"))[0],
-                key=False,
-                arranged=False,
-            )
+            _traffic_car(cv, p, f.angle)
     cv.setting = ["a freeway", "a highway", "a divided motorway", "a multi-lane freeway"]
     cv.relations.update(
         carriageway=["side by side", "running in parallel"], car=["on the highway", "driving on the freeway"]
@@ -714,15 +712,7 @@ def intersection(cv: Canvas) -> None:
         fr = f if rng.random() < 0.5 else g
         p = fr.pt(rng.choice((-1, 1)) * rng.uniform(0.2, 0.6), rng.choice((-0.25, 0.25)) * w)
         if _inside(p):
-            ob.car(
-                cv,
-                *p,
-                0.05,
-                fr.angle,
-                _pick(rng, ("white", "black", "red", "blue", "grey"))[0],
-                key=False,
-                arranged=False,
-            )
+            _traffic_car(cv, p, fr.angle)
     cv.setting = ["a road intersection", "a crossroads", "two roads crossing", "a busy junction"]
     cv.relations.update(
         crosswalk=["at the crossing", "around the junction"], car=["on the road", "driving on the streets"]
