@@ -36,6 +36,16 @@ def json_object(text: str) -> dict[str, Any]:
     return value
 
 
+def use_threads(threads: int) -> None:
+    """Give torch the job's CPU threads (0 keeps torch's default). One thread per Snakemake thread: jobs
+    that each take every core stall each other badly on a small machine. torch is imported here, not at
+    start-up, so `rsrepro --help` stays fast."""
+    import torch
+
+    if threads > 0:
+        torch.set_num_threads(threads)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rsrepro", description=__doc__.splitlines()[0])
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from rsrepro.cli import json_object
+from rsrepro.cli import json_object, use_threads
 from rsrepro.io import read_json, write_json
 
 
@@ -61,13 +61,6 @@ def _torch_command(subparsers: Any, name: str, help_text: str, params_key: str, 
     return parser
 
 
-def _set_threads(n: int) -> None:
-    """One torch thread per Snakemake thread: two 2-thread jobs on two cores stall each other badly."""
-    import torch
-
-    torch.set_num_threads(n)
-
-
 def _seed(split: dict[str, Any], cfg: dict[str, Any]) -> int:
     return int(split["seed"]) + int(cfg["seed"])
 
@@ -77,7 +70,7 @@ def _image_text(args: argparse.Namespace) -> None:
     from rsrepro.dsva.attributes import fit_image_text
     from rsrepro.training.device import pick_device
 
-    _set_threads(args.threads)
+    use_threads(args.threads)
 
     splits = [read_json(p) for p in args.splits]
     fit_image_text(
@@ -95,7 +88,7 @@ def _collect(args: argparse.Namespace) -> None:
     from rsrepro.dsva.attributes import collect
     from rsrepro.training.device import pick_device
 
-    _set_threads(args.threads)
+    use_threads(args.threads)
 
     split = read_json(args.split)
     collect(
@@ -115,7 +108,7 @@ def _train(args: argparse.Namespace) -> None:
     from rsrepro.training.device import pick_device
     from rsrepro.training.distributed import init_from_env
 
-    _set_threads(args.threads)
+    use_threads(args.threads)
     context = init_from_env()  # several processes under torchrun (rsrepro launch --gpus 2+)
 
     split = read_json(args.split)

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from rsrepro.cli import json_object
+from rsrepro.cli import json_object, use_threads
 
 
 def add_commands(subparsers: Any) -> None:
@@ -40,13 +40,6 @@ def add_commands(subparsers: Any) -> None:
     agg.set_defaults(handler=_aggregate)
 
 
-def _set_threads(threads: int) -> None:
-    import torch
-
-    if threads > 0:
-        torch.set_num_threads(threads)
-
-
 def _vocab(args: argparse.Namespace) -> None:
     from rsrepro.data.prepared import PreparedDataset
     from rsrepro.swan.text import build_vocabulary, vocabulary_captions
@@ -59,7 +52,7 @@ def _vocab(args: argparse.Namespace) -> None:
 def _train(args: argparse.Namespace) -> None:
     from rsrepro.swan.train import evaluate_run, train_run
 
-    _set_threads(args.threads)
+    use_threads(args.threads)
     train_run(args.prepared, args.split, args.vocab, args.out_dir, args.params, args.variant, args.vectors)
     # the best-validation checkpoint, evaluated once on the test split (in this job: one torch start-up)
     weights = args.out_dir / "model.pt"
@@ -69,7 +62,7 @@ def _train(args: argparse.Namespace) -> None:
 def _evaluate(args: argparse.Namespace) -> None:
     from rsrepro.swan.train import evaluate_run
 
-    _set_threads(args.threads)
+    use_threads(args.threads)
     evaluate_run(args.prepared, args.split, args.vocab, args.weights, args.out_dir, args.params, args.variant)
 
 
