@@ -30,3 +30,10 @@ def test_classes_without_test_images_are_left_out_of_the_mean() -> None:
     confusion = np.array([[3, 1], [0, 0]])
     assert np.isnan(per_class_accuracy(confusion)[1])
     assert mean_per_class_accuracy(confusion) == 0.75
+
+
+def test_mean_and_sample_std_over_runs() -> None:
+    from rsrepro.metrics.runs import mean_and_std
+
+    assert mean_and_std([1.0, 3.0]) == (2.0, float(np.sqrt(2.0)))
+    assert mean_and_std([5.0]) == (5.0, 0.0)

@@ -23,6 +23,7 @@ from rsrepro.metrics.classification import (
     overall_accuracy,
     per_class_accuracy,
 )
+from rsrepro.metrics.runs import mean_and_std
 from rsrepro.training.augment import normalize
 from rsrepro.training.batches import index_batches, load_images
 
@@ -81,7 +82,8 @@ def summarize(runs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     rows = []
     for (variant, ratio), members in sorted(groups.items()):
         members = sorted(members, key=lambda r: r["seed"])
-        oas = np.array([m["oa"] for m in members])
+        oas = [float(m["oa"]) for m in members]
+        oa_mean, oa_std = mean_and_std(oas)
         rows.append(
             {
                 "variant": variant,
@@ -89,9 +91,9 @@ def summarize(runs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
                 "selection": members[0]["selection"],
                 "n_runs": len(members),
                 "seeds": [m["seed"] for m in members],
-                "oa": [float(v) for v in oas],
-                "oa_mean": float(oas.mean()),
-                "oa_std": float(oas.std(ddof=1)) if len(oas) > 1 else 0.0,
+                "oa": oas,
+                "oa_mean": oa_mean,
+                "oa_std": oa_std,
                 "confusion_sum": np.sum([m["confusion"] for m in members], axis=0).tolist(),
             }
         )

@@ -7,9 +7,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from rsrepro.io import read_json, write_json
+from rsrepro.metrics.runs import mean_and_std
 
 
 def aggregate_runs(metrics_files: Sequence[str | Path], out: str | Path) -> dict[str, Any]:
@@ -20,11 +19,12 @@ def aggregate_runs(metrics_files: Sequence[str | Path], out: str | Path) -> dict
     result: dict[str, Any] = {}
     for variant, runs in by_variant.items():
         keys = [k for k, v in runs[0].items() if isinstance(v, float) and k != "eval_seconds"]
+        summary = {k: mean_and_std([r[k] for r in runs]) for k in keys}
         result[variant] = {
             "runs": len(runs),
             "seeds": [r["seed"] for r in runs],
-            "mean": {k: float(np.mean([r[k] for r in runs])) for k in keys},
-            "std": {k: float(np.std([r[k] for r in runs], ddof=1)) if len(runs) > 1 else 0.0 for k in keys},
+            "mean": {k: mean for k, (mean, _) in summary.items()},
+            "std": {k: std for k, (_, std) in summary.items()},
         }
     write_json(out, result)
     return result
