@@ -10,11 +10,15 @@ import torch
 
 from rsrepro.training.distributed import (
     DistContext,
+    GlobalBatchNorm,
+    gather_shards,
     mean_loss_weight,
     shard,
+    shard_rows,
+    with_global_batchnorm,
     wrap,
 )
-from tests.ddp_helpers import run_on_ranks
+from tests.ddp_helpers import assert_same_step, run_on_ranks, step_state, steps_on_two_ranks_and_one
 
 GLOBAL_BATCH = np.arange(9)  # uneven on two ranks: 5 + 4
 
@@ -61,3 +65,51 @@ def test_shards_partition_the_global_batch() -> None:
     parts = [shard(GLOBAL_BATCH, DistContext(rank, 3)) for rank in range(3)]
     assert [len(p) for p in parts] == [3, 3, 3]
     assert np.concatenate(parts).tolist() == GLOBAL_BATCH.tolist()
+
+
+def _bn_model() -> torch.nn.Module:
+    torch.manual_seed(0)
+    return torch.nn.Sequential(
+        torch.nn.Conv2d(3, 4, 3),
+        torch.nn.BatchNorm2d(4),
+        torch.nn.ReLU(),
+        torch.nn.Flatten(),
+        torch.nn.Linear(36, 5),
+    )
+
+
+def _images() -> torch.Tensor:
+    return torch.randn(len(GLOBAL_BATCH), 3, 5, 5, generator=torch.Generator().manual_seed(2))
+
+
+def _in_batch_step(context: DistContext) -> dict:
+    """A contrastive-style step: BN statistics and the loss's negatives both span the global batch."""
+    model = _bn_model()
+    net = wrap(model, context)
+    assert isinstance(model[1], GlobalBatchNorm) == context.enabled
+    x = _images()
+    rows = shard_rows(len(x), context)
+    embeddings = gather_shards(net(x[rows]), len(x), context)
+    loss = torch.nn.functional.cross_entropy(embeddings @ embeddings.T, torch.arange(len(x)))
+    loss.backward()
+    torch.optim.SGD(model.parameters(), lr=0.1).step()
+    return step_state(model)
+
+
+@pytest.mark.slow
+def test_global_batchnorm_and_gathered_loss_match_one_process(tmp_path: Path) -> None:
+    ddp, single = steps_on_two_ranks_and_one(_in_batch_step, tmp_path)
+    assert_same_step(ddp, single)
+    assert single["1.num_batches_tracked"] == 1 and single["1.running_var"].ne(1).all()  # stats moved
+
+
+def test_global_batchnorm_keeps_parameters_and_state_keys() -> None:
+    model = _bn_model()
+    bn = model[1]
+    converted = with_global_batchnorm(model)
+    assert converted is model and isinstance(model[1], GlobalBatchNorm)
+    assert model[1].weight is bn.weight and model[1].running_mean is bn.running_mean
+    plain = _bn_model()
+    plain.load_state_dict(model.state_dict())  # a DDP run's checkpoint loads into the plain model
+    x = _images()
+    torch.testing.assert_close(model(x), plain(x))  # one process: the plain BatchNorm computation

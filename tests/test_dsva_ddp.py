@@ -13,8 +13,8 @@ import torch
 
 from rsrepro.dsva.train import train_step
 from rsrepro.models.dsva import DSVA, dsva, patch_vit
-from rsrepro.training.distributed import SINGLE_PROCESS, DistContext, wrap
-from tests.ddp_helpers import run_on_ranks
+from rsrepro.training.distributed import DistContext, wrap
+from tests.ddp_helpers import assert_same_step, step_state, steps_on_two_ranks_and_one
 from tests.dsva_tiny import GROUPS, TRAIN
 
 CFG = {**TRAIN, "faithful": False, "loss": {**TRAIN["loss"], "cpt": 0.1, "regular": 0.01, "l_regular": 0.01}}
@@ -39,31 +39,13 @@ def _one_step(context: DistContext) -> dict[str, torch.Tensor]:
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.5, 0.999))
     x, y, matrix = _batch()
     train_step(model, wrap(model, context), optimizer, x, y, matrix, CFG, False, context)
-    grads = {f"grad.{n}": p.grad.clone() for n, p in model.named_parameters()}
-    return {**grads, **model.state_dict()}
-
-
-def _worker(context: DistContext, out: str) -> None:
-    state = _one_step(context)
-    if context.is_main:
-        torch.save(state, out)
+    return step_state(model)
 
 
 @pytest.mark.slow
 def test_two_gloo_processes_take_the_single_process_step(tmp_path: Path) -> None:
-    run_on_ranks(_worker, 2, str(tmp_path / "ddp.pt"))
-    ddp = torch.load(tmp_path / "ddp.pt", weights_only=True)
-    single = _one_step(SINGLE_PROCESS)
-    assert ddp.keys() == single.keys()
-    grads = [name for name in single if name.startswith("grad.")]
-    for name in grads:
-        torch.testing.assert_close(ddp[name], single[name], rtol=1e-4, atol=1e-6, msg=name)
-    for name in grads:
-        # Adam's step is lr x sign-like for any gradient, so it turns float noise on a gradient that is
-        # zero in exact arithmetic (attention's key bias: softmax ignores a shift) into a full step.
-        real = single[name].abs() > 1e-5
-        weight = name.removeprefix("grad.")
-        torch.testing.assert_close(ddp[weight][real], single[weight][real], rtol=1e-4, atol=1e-6, msg=weight)
+    ddp, single = steps_on_two_ranks_and_one(_one_step, tmp_path)
+    assert_same_step(ddp, single)
     before = _model().state_dict()
     assert not torch.equal(single["prototypes"], before["prototypes"])  # the step moved the weights
     assert single["grad.prototypes"].abs().sum() > 0

@@ -50,7 +50,7 @@ from rsrepro.training.distributed import (
     barrier,
     mean_loss_weight,
     mean_over_ranks,
-    shard,
+    shard_rows,
     wrap,
 )
 
@@ -214,7 +214,7 @@ def train_step(
 ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     """One optimiser step on the global batch ``x``, ``y``; ``net`` is ``model`` (wrapped in DDP on
     several ranks, each of which takes its slice)."""
-    rows = torch.from_numpy(shard(np.arange(len(y)), context)).to(y.device)
+    rows = shard_rows(len(y), context, y.device)
     with autocast(x.device):
         out = net(x[rows])
     weight = mean_loss_weight(len(rows), len(y), context)

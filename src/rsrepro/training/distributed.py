@@ -1,20 +1,28 @@
 """Data-parallel training with PyTorch DDP, launched by ``torchrun`` when a job is given several GPUs.
 
-Equivalence with one process: every rank takes a contiguous slice of the same global batch (the global
-batch size and schedule do not change), DDP averages the gradients, and a rank's mean loss is weighted by
-its share of the batch (:func:`mean_loss_weight`), so one optimiser step equals the single-process step
-even when the batch does not divide evenly. The main rank alone writes files. Jobs start through
-:mod:`rsrepro.training.launch`.
+Equivalence with one process: every rank draws the same global batch (same seed, same augmentation) and
+takes a contiguous slice of it (the global batch size and schedule do not change); DDP averages the
+gradients. Three things make one optimiser step equal the single-process step, uneven batches included:
+
+- a rank's batch-mean loss is weighted by its share of the batch (:func:`mean_loss_weight`);
+- BatchNorm layers normalise with the global batch's statistics (:class:`GlobalBatchNorm`, put in by
+  :func:`wrap`);
+- a loss over in-batch pairs sees every rank's rows (:func:`gather_shards`, with gradients).
+
+The main rank alone writes files. Jobs start through :mod:`rsrepro.training.launch`.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 import torch.distributed as dist
+import torch.distributed._functional_collectives as collectives
+from torch import nn
 
 
 @dataclass(frozen=True)
@@ -41,6 +49,8 @@ def init_from_env() -> DistContext:
     if world_size == 1:
         return SINGLE_PROCESS
     context = DistContext(int(os.environ["RANK"]), world_size, int(os.environ.get("LOCAL_RANK", "0")))
+    if not context.is_main:
+        logging.getLogger().setLevel(logging.WARNING)  # the main rank's log tells the run once
     if not dist.is_initialized():
         backend = "nccl" if torch.cuda.is_available() else "gloo"
         if backend == "nccl":
@@ -52,6 +62,11 @@ def init_from_env() -> DistContext:
 def shard(batch: np.ndarray, context: DistContext) -> np.ndarray:
     """This rank's contiguous slice of a global batch (sizes differ by at most one)."""
     return np.array_split(batch, context.world_size)[context.rank]
+
+
+def shard_rows(global_size: int, context: DistContext, device: torch.device | str = "cpu") -> torch.Tensor:
+    """Indices of this rank's rows in a global batch of ``global_size`` (see :func:`shard`)."""
+    return torch.from_numpy(shard(np.arange(global_size), context)).to(device)
 
 
 def mean_loss_weight(local_size: int, global_size: int, context: DistContext) -> float:
@@ -74,8 +89,94 @@ def mean_over_ranks(values: dict[str, float], context: DistContext) -> dict[str,
     return dict(zip(values, (tensor / context.world_size).tolist(), strict=True))
 
 
+def all_gather_rows(tensor: torch.Tensor) -> torch.Tensor:
+    """Every rank's ``tensor`` (same shape on all) stacked along dim 0 in rank order, with gradients: the
+    backward pass sums each rank's gradient for a rank's rows and returns it to that rank."""
+    # torch's replacement for the deprecated torch.distributed.nn.functional.all_gather (its own advice)
+    return collectives.all_gather_single(tensor.contiguous(), 0, dist.group.WORLD)
+
+
+def gather_shards(local: torch.Tensor, global_size: int, context: DistContext) -> torch.Tensor:
+    """The global batch rebuilt from every rank's shard (sizes may differ by one), with gradients.
+
+    A loss computed from it is the same on every rank; DDP's average of the ranks' gradients then equals
+    the single-process gradient, because the gather's backward sums what each rank sends back.
+    """
+    if not context.enabled:
+        return local
+    sizes = [len(part) for part in np.array_split(np.arange(global_size), context.world_size)]
+    padded = torch.nn.functional.pad(local, (0, 0) * (local.dim() - 1) + (0, sizes[0] - len(local)))
+    stacked = all_gather_rows(padded).view(context.world_size, sizes[0], *local.shape[1:])
+    return torch.cat([stacked[rank, :size] for rank, size in enumerate(sizes)])
+
+
+class GlobalBatchNorm(nn.modules.batchnorm._BatchNorm):
+    """BatchNorm that normalises with the global batch's statistics in DDP training, on any device.
+
+    ``torch.nn.SyncBatchNorm`` does the same with CUDA-only kernels, so it cannot run (or be tested) with
+    gloo on a CPU. Here each rank's count, mean and centred sum of squares are gathered with gradients and
+    combined exactly (Chan et al.'s pairwise update), so a rank holding few rows (or, in a masked BN, none)
+    is weighted by its count. Outside DDP training it is the plain BatchNorm it replaced.
+    """
+
+    def _check_input_dim(self, input: torch.Tensor) -> None:
+        if input.dim() < 2:
+            raise ValueError(f"expected at least 2-D input (N x C x ...), got {input.dim()}-D")
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not (self.training and dist.is_initialized() and dist.get_world_size() > 1):
+            return super().forward(x)
+        self._check_input_dim(x)
+        shape = (1, -1) + (1,) * (x.dim() - 2)
+        mean, var, count = global_moments(x)
+        if self.track_running_stats:
+            with torch.no_grad():
+                self.num_batches_tracked.add_(1)
+                factor = 1.0 / float(self.num_batches_tracked) if self.momentum is None else self.momentum
+                self.running_mean.lerp_(mean, factor)
+                self.running_var.lerp_(var * count / (count - 1).clamp(min=1), factor)  # unbiased, as torch
+        out = (x.float() - mean.view(shape)) * torch.rsqrt(var.view(shape) + self.eps)
+        if self.affine:
+            out = out * self.weight.view(shape) + self.bias.view(shape)
+        return out.to(x.dtype)
+
+
+def global_moments(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Per-channel mean and biased variance of ``x`` (N x C x ...) over every rank, and the row count."""
+    channels, dims = x.shape[1], [0, *range(2, x.dim())]
+    x32 = x.float()
+    count = x32.new_full((1,), x.numel() // channels)
+    mean = x32.mean(dims) if x.numel() else x32.new_zeros(channels)
+    m2 = (x32 - mean.view((1, -1) + (1,) * (x.dim() - 2))).square().sum(dims)
+    ranks = all_gather_rows(torch.cat([count, mean, m2]).unsqueeze(0))
+    counts, means, m2s = ranks[:, :1], ranks[:, 1 : 1 + channels], ranks[:, 1 + channels :]
+    total = counts.sum()
+    global_mean = (counts * means).sum(0) / total
+    global_m2 = (m2s + counts * (means - global_mean).square()).sum(0)
+    return global_mean, global_m2 / total, total
+
+
+def with_global_batchnorm(module: nn.Module) -> nn.Module:
+    """``module`` with every BatchNorm replaced by :class:`GlobalBatchNorm` sharing its parameters and
+    buffers (so optimisers and state-dict keys are unchanged); already-replaced layers are kept."""
+    if isinstance(module, nn.modules.batchnorm._BatchNorm) and not isinstance(module, GlobalBatchNorm):
+        replaced = GlobalBatchNorm(
+            module.num_features, module.eps, module.momentum, module.affine, module.track_running_stats
+        )
+        replaced.weight, replaced.bias = module.weight, module.bias
+        for name in ("running_mean", "running_var", "num_batches_tracked"):
+            setattr(replaced, name, getattr(module, name))
+        replaced.train(module.training)
+        return replaced
+    for name, child in module.named_children():
+        module.add_module(name, with_global_batchnorm(child))
+    return module
+
+
 def wrap(model: torch.nn.Module, context: DistContext) -> torch.nn.Module:
+    """``model`` for training on this rank: in a DDP run, with global BatchNorm and wrapped in DDP."""
     if not context.enabled:
         return model
+    with_global_batchnorm(model)
     device_ids = [context.local_rank] if torch.cuda.is_available() else None
     return torch.nn.parallel.DistributedDataParallel(model, device_ids=device_ids)
