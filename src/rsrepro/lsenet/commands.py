@@ -26,8 +26,10 @@ def add_commands(subparsers: Any) -> None:
 
 def _train(args: argparse.Namespace) -> None:
     from rsrepro.lsenet.train import train_run
+    from rsrepro.training.distributed import init_from_env
 
-    train_run(args.prepared, args.split, args.out_dir, args.params, args.variant)
+    context = init_from_env()  # several processes under torchrun (rsrepro launch --gpus 2+)
+    train_run(args.prepared, args.split, args.out_dir, args.params, args.variant, context)
 
 
 def _aggregate(args: argparse.Namespace) -> None:

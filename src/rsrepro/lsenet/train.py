@@ -36,6 +36,16 @@ from rsrepro.training import augment
 from rsrepro.training.batches import index_batches, load_images
 from rsrepro.training.checkpoint import EpochLoop, fingerprint, fresh_checkpoint_dir, load_torch, save_torch
 from rsrepro.training.device import pick_device, seed_everything
+from rsrepro.training.distributed import (
+    SINGLE_PROCESS,
+    DistContext,
+    barrier,
+    mean_loss_weight,
+    mean_over_ranks,
+    shard,
+    shard_rows,
+    wrap,
+)
 
 log = logging.getLogger(__name__)
 # Code a checkpoint depends on: a resumed run must not mix two versions of it.
@@ -83,42 +93,62 @@ def load_trained(path: str | Path, device: str | torch.device = "cpu") -> LSENet
     return model.to(device).eval()
 
 
+def train_step(
+    model: LSENet,
+    net: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    cfg: dict[str, Any],
+    context: DistContext = SINGLE_PROCESS,
+) -> tuple[float, int]:
+    """One optimiser step on the augmented global batch ``x``, ``y``. ``net`` is ``model``, compiled
+    and/or wrapped in DDP; each rank takes its slice. Returns this rank's summed CE and correct count."""
+    rows = shard_rows(len(y), context, y.device)
+    x_rank, y_rank = x[rows], y[rows]
+    if cfg["channels_last"]:
+        x_rank = x_rank.contiguous(memory_format=torch.channels_last)
+    with autocast(x.device, cfg["amp"]):
+        logits = net(x_rank)
+        ce = F.cross_entropy(logits.float(), y_rank)
+    # The conv-weight penalty is no batch mean: every rank adds it whole and DDP's average keeps it once.
+    loss = mean_loss_weight(len(rows), len(y), context) * ce + cfg["weight_decay"] * conv_weight_l2(model)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
+    return float(ce.detach()) * len(rows), int((logits.argmax(1) == y_rank).sum())
+
+
 def train_one_epoch(
-    model: torch.nn.Module,
+    model: LSENet,
+    net: torch.nn.Module,
     optimizer: torch.optim.Optimizer,
     data: PreparedDataset,
     train_idx: np.ndarray,
     cfg: dict[str, Any],
     device: torch.device,
     generator: torch.Generator,
+    context: DistContext = SINGLE_PROCESS,
 ) -> dict[str, float]:
     model.train()
-    amp, channels_last = cfg["amp"], cfg["channels_last"]
-    total, correct, loss_sum, seconds = 0, 0, 0.0, 0.0
+    images, rank_images, correct, loss_sum, seconds = 0, 0, 0, 0.0, 0.0
     for batch in index_batches(
         train_idx, cfg["batch_size"], shuffle=True, generator=generator, drop_last=True
     ):
         start = time.perf_counter()
+        # Every rank reads and augments the global batch (one generator, so the ranks stay in step).
         x = augment_batch(load_images(data.images, batch, device), cfg, generator)
-        if channels_last:
-            x = x.contiguous(memory_format=torch.channels_last)
         y = torch.from_numpy(data.class_idx[batch]).to(device)
-        with autocast(device, amp):
-            logits = model(x)
-            ce = F.cross_entropy(logits.float(), y)
-        loss = ce + cfg["weight_decay"] * conv_weight_l2(model)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
+        batch_loss, batch_correct = train_step(model, net, optimizer, x, y, cfg, context)
         seconds += time.perf_counter() - start
-        total += len(batch)
-        correct += int((logits.argmax(1) == y).sum())
-        loss_sum += float(ce.detach()) * len(batch)
-    return {
-        "train_loss": loss_sum / max(total, 1),
-        "train_acc": correct / max(total, 1),
-        "train_images_per_s": total / max(seconds, 1e-9),
-    }
+        images += len(batch)
+        rank_images += len(shard(batch, context))
+        correct += batch_correct
+        loss_sum += batch_loss
+    record = mean_over_ranks(
+        {"train_loss": loss_sum / max(rank_images, 1), "train_acc": correct / max(rank_images, 1)}, context
+    )
+    return {**record, "train_images_per_s": images / max(seconds, 1e-9)}
 
 
 def train_run(
@@ -127,8 +157,13 @@ def train_run(
     out_dir: str | Path,
     cfg: dict[str, Any],
     variant: str,
-) -> dict[str, Any]:
-    """Train, select, evaluate; write ``metrics.json``, ``history.json`` and ``model.pt`` in ``out_dir``."""
+    context: DistContext = SINGLE_PROCESS,
+) -> dict[str, Any] | None:
+    """Train, select, evaluate; write ``metrics.json``, ``history.json`` and ``model.pt`` in ``out_dir``.
+
+    In a DDP run (``context``) every rank trains its slice of each batch and the main rank alone writes
+    files and returns the metrics.
+    """
     model_cfg, train_cfg = cfg["model"], cfg["train"]
     if train_cfg["selection"] not in SELECTIONS:
         raise RsreproError(f"lsenet.train.selection {train_cfg['selection']!r} unknown; choose {SELECTIONS}")
@@ -148,19 +183,26 @@ def train_run(
         model = model.to(memory_format=torch.channels_last)
     # torch.compile'd forward (same weights as ``model``, which checkpoints and model.pt save); CUDA only,
     # as amp: torch 2.14's CPU inductor miscompiles this model's backward (an index-out-of-bounds kernel).
-    net = torch.compile(model) if train_cfg["compile"] and device.type == "cuda" else model
+    compiled = train_cfg["compile"] and device.type == "cuda"
+    net = torch.compile(wrap(model, context)) if compiled else wrap(model, context)
+    # Evaluation bypasses DDP, whose forward would wait for the other ranks to share buffers.
+    eval_net = (torch.compile(model) if compiled else model) if context.enabled else net
     optimizer = torch.optim.Adam(model.parameters(), lr=train_cfg["lr"])
     scheduler = torch.optim.lr_scheduler.MultiStepLR(
         optimizer, milestones=train_cfg["lr_milestones"], gamma=train_cfg["lr_gamma"]
     )
     best_on_test = train_cfg["selection"] == "best_on_test"
     key = fingerprint(cfg, variant, split["train"], split["test"], sources=SOURCES)
-    ckpt = fresh_checkpoint_dir(out_dir / "checkpoints", key)
+    ckpt = out_dir / "checkpoints"
+    if context.is_main:
+        fresh_checkpoint_dir(ckpt, key)
+    barrier(context)
     loop = EpochLoop(
         ckpt,
         {"model": model, "optimizer": optimizer, "scheduler": scheduler},
         generator=generator,
         select="test_oa" if best_on_test else None,
+        save=context.is_main,
     )
     eval_kw = {
         "batch_size": train_cfg["eval_batch_size"],
@@ -170,22 +212,26 @@ def train_run(
     y_test = data.class_idx[test_idx]
 
     def train_epoch(epoch: int) -> dict[str, float]:
-        record = train_one_epoch(net, optimizer, data, train_idx, train_cfg, device, generator)
+        record = train_one_epoch(
+            model, net, optimizer, data, train_idx, train_cfg, device, generator, context
+        )
         scheduler.step()
         return record
 
     def test_epoch(epoch: int) -> dict[str, float]:
-        logits, _ = predict_logits(net, data.images, test_idx, device, **eval_kw)
+        logits, _ = predict_logits(eval_net, data.images, test_idx, device, **eval_kw)
         return {"test_oa": float((logits.argmax(1) == y_test).mean())}
 
     per_epoch_test = best_on_test or train_cfg["eval_every_epoch"]
     history = loop.run(train_cfg["epochs"], train_epoch, test_epoch if per_epoch_test else None)
+    if not context.is_main:
+        return None
     selected_epoch = history[-1]["epoch"]
     if best_on_test:
         best = load_torch(loop.best_path, map_location=device)
         model.load_state_dict(best["model"])
         selected_epoch = best["epoch"]
-    logits, eval_rate = predict_logits(net, data.images, test_idx, device, **eval_kw)
+    logits, eval_rate = predict_logits(eval_net, data.images, test_idx, device, **eval_kw)
     metrics = {
         "dataset": data.name,
         "variant": variant,
