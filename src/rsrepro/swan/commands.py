@@ -51,9 +51,15 @@ def _vocab(args: argparse.Namespace) -> None:
 
 def _train(args: argparse.Namespace) -> None:
     from rsrepro.swan.train import evaluate_run, train_run
+    from rsrepro.training.distributed import init_from_env
 
     use_threads(args.threads)
-    train_run(args.prepared, args.split, args.vocab, args.out_dir, args.params, args.variant, args.vectors)
+    context = init_from_env()  # several processes under torchrun (rsrepro launch --gpus 2+)
+    train_run(
+        args.prepared, args.split, args.vocab, args.out_dir, args.params, args.variant, args.vectors, context
+    )
+    if not context.is_main:
+        return
     # the best-validation checkpoint, evaluated once on the test split (in this job: one torch start-up)
     weights = args.out_dir / "model.pt"
     evaluate_run(args.prepared, args.split, args.vocab, weights, args.out_dir, args.params, args.variant)

@@ -22,6 +22,14 @@ from rsrepro.swan.text import Vocabulary
 from rsrepro.training.batches import index_batches
 from rsrepro.training.checkpoint import EpochLoop, fingerprint, fresh_checkpoint_dir, save_torch
 from rsrepro.training.device import pick_device, seed_everything
+from rsrepro.training.distributed import (
+    SINGLE_PROCESS,
+    DistContext,
+    barrier,
+    gather_shards,
+    shard_rows,
+    wrap,
+)
 
 log = logging.getLogger(__name__)
 VARIANTS = {"faithful": True, "corrected": False}
@@ -61,6 +69,33 @@ def hinge_triplet_loss(
     if max_violation:
         return cost_caption.amax(1).sum() + cost_image.amax(0).sum()
     return cost_caption.sum() + cost_image.sum()
+
+
+def train_step(
+    net: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    images: torch.Tensor,
+    tokens: torch.Tensor,
+    lengths: torch.Tensor,
+    cfg: dict[str, Any],
+    context: DistContext = SINGLE_PROCESS,
+) -> float:
+    """One optimiser step on a global batch of pairs (padded to one length); ``net`` is the model, in DDP
+    on several ranks. Each rank encodes its slice and the loss sees every rank's embeddings, so its
+    negatives are the whole batch's. Returns the batch's loss."""
+    rows = shard_rows(len(lengths), context)
+    with torch.autocast("cuda", torch.bfloat16, enabled=images.device.type == "cuda" and cfg["amp"]):
+        image, text = net(images[rows.to(images.device)], tokens[rows.to(tokens.device)], lengths[rows])
+        loss = hinge_triplet_loss(
+            gather_shards(image.float(), len(lengths), context),
+            gather_shards(text.float(), len(lengths), context),
+            cfg["margin"],
+            cfg["max_violation"],
+        )
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
+    return loss.item()
 
 
 def learning_rate(cfg: dict[str, Any], epoch: int) -> float:
@@ -106,8 +141,12 @@ def train_run(
     cfg: dict[str, Any],
     variant: str,
     vectors_file: str | Path | None = None,
+    context: DistContext = SINGLE_PROCESS,
 ) -> list[dict[str, float]]:
-    """Train on the split's train images, select on val mR; write ``model.pt`` and ``history.json``."""
+    """Train on the split's train images, select on val mR; write ``model.pt`` and ``history.json``.
+
+    In a DDP run (``context``) every rank trains its slice of each batch; the main rank alone writes.
+    """
     out_dir = Path(out_dir)
     train_cfg = cfg["train"]
     split = read_json(split_file)
@@ -121,7 +160,7 @@ def train_run(
     train_caps = CaptionSet.build(data, np.asarray(split["train"]), vocab, faithful)
     val_caps = CaptionSet.build(data, np.asarray(split["val"]), vocab, faithful)
     pipeline = ImagePipeline(train_cfg, device)
-    autocast = torch.autocast("cuda", torch.bfloat16, enabled=device.type == "cuda" and train_cfg["amp"])
+    net = wrap(model, context)
 
     def train_epoch(epoch: int) -> dict[str, float]:
         for group in optimizer.param_groups:
@@ -130,17 +169,14 @@ def train_run(
         pairs = train_pairs(train_caps, train_cfg["captions_per_image"], generator)
         total, n, steps, start = 0.0, 0, 0, time.perf_counter()
         for batch in index_batches(pairs, train_cfg["batch_size"], shuffle=True, generator=generator):
+            if len(batch) < context.world_size:
+                continue  # a last batch too small to give every rank a pair (the same on every rank)
             rows = train_caps.images[train_caps.caption_image[batch]]
             tokens, lengths = pad_tokens([train_caps.tokens[i] for i in batch])
-            with autocast:
-                image, text = model(pipeline.train(data.images, rows, generator), tokens.to(device), lengths)
-                loss = hinge_triplet_loss(
-                    image.float(), text.float(), train_cfg["margin"], train_cfg["max_violation"]
-                )
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            total, n, steps = total + loss.item(), n + len(batch), steps + 1
+            # Every rank draws the global batch's augmentation (one generator, so the ranks stay in step).
+            images = pipeline.train(data.images, rows, generator)
+            total += train_step(net, optimizer, images, tokens.to(device), lengths, train_cfg, context)
+            n, steps = n + len(batch), steps + 1
         return {
             "loss": total / steps,  # per batch, summed over its negatives as the original logs it
             "lr": optimizer.param_groups[0]["lr"],
@@ -151,13 +187,22 @@ def train_run(
         metrics, _, _ = evaluate_split(model, data, val_caps, pipeline, train_cfg["eval_batch_size"], False)
         return {f"val_{k}": v for k, v in metrics.items() if "R@" in k or k == "mR"}
 
-    fresh_checkpoint_dir(
-        out_dir / "checkpoints", run_fingerprint(cfg, variant, prepared, split_file, vocab_file, vectors_file)
-    )
+    if context.is_main:
+        fresh_checkpoint_dir(
+            out_dir / "checkpoints",
+            run_fingerprint(cfg, variant, prepared, split_file, vocab_file, vectors_file),
+        )
+    barrier(context)
     loop = EpochLoop(
-        out_dir / "checkpoints", {"model": model, "optimizer": optimizer}, generator, select="val_mR"
+        out_dir / "checkpoints",
+        {"model": model, "optimizer": optimizer},
+        generator,
+        select="val_mR",
+        save=context.is_main,
     )
     history = loop.run(int(train_cfg["epochs"]), train_epoch, validate)
+    if not context.is_main:
+        return history
     best = torch.load(loop.best_path, map_location="cpu", weights_only=True)
     save_torch({"model": best["model"], "epoch": best["epoch"], "variant": variant}, out_dir / "model.pt")
     write_json(
