@@ -80,3 +80,16 @@ def test_a_dataset_without_ratios_or_data_section_is_named(
     message = str(error.value)
     assert "lsenet.train_ratios has no entry for dataset 'ucm'" in message
     assert "data.ucm is not configured" in message
+
+
+def test_more_gpus_than_batch_rows_is_named(params: dict[str, Any], schema: dict[str, Any]) -> None:
+    config = copy.deepcopy(params)
+    config["lsenet"]["train"].update(gpus=4, batch_size=2)
+    config["swan"]["train"]["gpus"] = 2  # fine: a batch of 100 pairs
+    with pytest.raises(ParamsError) as error:
+        validate_params(config, schema)
+    lines = str(error.value).splitlines()[1:]
+    assert lines == [
+        "  - lsenet.train.gpus = 4 exceeds the global batch of 2 (lsenet.train.batch_size), which the GPUs "
+        "share; lower lsenet.train.gpus to at most 2 or raise lsenet.train.batch_size"
+    ]

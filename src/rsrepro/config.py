@@ -59,7 +59,8 @@ def validate_params(config: dict[str, Any], schema: dict[str, Any], source: str 
 
 
 def _check_cross_references(config: dict[str, Any], source: str) -> None:
-    """Rules a schema cannot express: every dataset a paper uses is configured for it."""
+    """Rules a schema cannot express: every dataset a paper uses is configured for it, and every GPU of a
+    DDP run gets a share of the global batch."""
     problems = [
         f"lsenet.train_ratios has no entry for dataset {name!r} listed in lsenet.datasets; "
         f"add e.g. `{name}: [0.5]` under lsenet.train_ratios"
@@ -73,6 +74,23 @@ def _check_cross_references(config: dict[str, Any], source: str) -> None:
         for name in config[paper]["datasets"]
         if name not in config["data"]
     ]
+    for paper, batch_key, batch in global_batches(config):
+        gpus = config[paper]["train"]["gpus"]
+        if gpus > batch:
+            problems.append(
+                f"{paper}.train.gpus = {gpus} exceeds the global batch of {batch} ({batch_key}), which the "
+                f"GPUs share; lower {paper}.train.gpus to at most {batch} or raise {batch_key}"
+            )
     if problems:
         lines = "\n".join(f"  - {p}" for p in problems)
         raise ParamsError(f"{source} is invalid:\n{lines}")
+
+
+def global_batches(config: dict[str, Any]) -> list[tuple[str, str, int]]:
+    """(paper, the params key that sets it, size) of each paper's global training batch."""
+    dsva = config["dsva"]["train"]
+    return [
+        ("lsenet", "lsenet.train.batch_size", config["lsenet"]["train"]["batch_size"]),
+        ("swan", "swan.train.batch_size", config["swan"]["train"]["batch_size"]),
+        ("dsva", "dsva.train.ways x dsva.train.shots", dsva["ways"] * dsva["shots"]),
+    ]
