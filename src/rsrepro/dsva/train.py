@@ -47,7 +47,6 @@ from rsrepro.training.device import seed_everything
 from rsrepro.training.distributed import (
     SINGLE_PROCESS,
     DistContext,
-    barrier,
     mean_loss_weight,
     mean_over_ranks,
     shard_rows,
@@ -300,11 +299,8 @@ def train(
     checkpoints = out_dir / "checkpoint"
     # ``epochs`` is left out: the schedule does not depend on it, so a run extended to more epochs resumes.
     settings = {k: v for k, v in cfg.items() if k != "epochs"}
-    if context.is_main:
-        fresh_checkpoint_dir(
-            checkpoints, fingerprint(settings, stage, seed, split, matrix.tobytes(), sources=SOURCES)
-        )
-    barrier(context)
+    key = fingerprint(settings, stage, seed, split, matrix.tobytes(), sources=SOURCES)
+    fresh_checkpoint_dir(checkpoints, key, context)
     loop = EpochLoop(checkpoints, {"model": model}, generator=generator, save=context.is_main)
     history = loop.run(cfg["epochs"], train_epoch, validate)
     if not context.is_main:

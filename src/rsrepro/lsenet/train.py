@@ -39,7 +39,6 @@ from rsrepro.training.device import pick_device, seed_everything
 from rsrepro.training.distributed import (
     SINGLE_PROCESS,
     DistContext,
-    barrier,
     mean_loss_weight,
     mean_over_ranks,
     shard,
@@ -181,22 +180,22 @@ def train_run(
     model = build_from_config(model_cfg, data.num_classes, variant).to(device)
     if train_cfg["channels_last"]:
         model = model.to(memory_format=torch.channels_last)
+
     # torch.compile'd forward (same weights as ``model``, which checkpoints and model.pt save); CUDA only,
     # as amp: torch 2.14's CPU inductor miscompiles this model's backward (an index-out-of-bounds kernel).
-    compiled = train_cfg["compile"] and device.type == "cuda"
-    net = torch.compile(wrap(model, context)) if compiled else wrap(model, context)
+    def compiled(module: torch.nn.Module) -> torch.nn.Module:
+        return torch.compile(module) if train_cfg["compile"] and device.type == "cuda" else module
+
     # Evaluation bypasses DDP, whose forward would wait for the other ranks to share buffers.
-    eval_net = (torch.compile(model) if compiled else model) if context.enabled else net
+    eval_net = compiled(model)
+    net = compiled(wrap(model, context)) if context.enabled else eval_net
     optimizer = torch.optim.Adam(model.parameters(), lr=train_cfg["lr"])
     scheduler = torch.optim.lr_scheduler.MultiStepLR(
         optimizer, milestones=train_cfg["lr_milestones"], gamma=train_cfg["lr_gamma"]
     )
     best_on_test = train_cfg["selection"] == "best_on_test"
     key = fingerprint(cfg, variant, split["train"], split["test"], sources=SOURCES)
-    ckpt = out_dir / "checkpoints"
-    if context.is_main:
-        fresh_checkpoint_dir(ckpt, key)
-    barrier(context)
+    ckpt = fresh_checkpoint_dir(out_dir / "checkpoints", key, context)
     loop = EpochLoop(
         ckpt,
         {"model": model, "optimizer": optimizer, "scheduler": scheduler},

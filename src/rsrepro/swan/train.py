@@ -25,7 +25,6 @@ from rsrepro.training.device import pick_device, seed_everything
 from rsrepro.training.distributed import (
     SINGLE_PROCESS,
     DistContext,
-    barrier,
     gather_shards,
     shard_rows,
     wrap,
@@ -187,12 +186,11 @@ def train_run(
         metrics, _, _ = evaluate_split(model, data, val_caps, pipeline, train_cfg["eval_batch_size"], False)
         return {f"val_{k}": v for k, v in metrics.items() if "R@" in k or k == "mR"}
 
-    if context.is_main:
-        fresh_checkpoint_dir(
-            out_dir / "checkpoints",
-            run_fingerprint(cfg, variant, prepared, split_file, vocab_file, vectors_file),
-        )
-    barrier(context)
+    fresh_checkpoint_dir(
+        out_dir / "checkpoints",
+        run_fingerprint(cfg, variant, prepared, split_file, vocab_file, vectors_file),
+        context,
+    )
     loop = EpochLoop(
         out_dir / "checkpoints",
         {"model": model, "optimizer": optimizer},

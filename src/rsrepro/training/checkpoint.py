@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from rsrepro.io import atomic_path
+from rsrepro.training.distributed import SINGLE_PROCESS, DistContext, barrier
 
 log = logging.getLogger(__name__)
 
@@ -42,20 +43,24 @@ def fingerprint(*parts: Any, sources: Iterable[str | Path] = ()) -> str:
     return digest.hexdigest()
 
 
-def fresh_checkpoint_dir(directory: str | Path, key: str) -> Path:
+def fresh_checkpoint_dir(directory: str | Path, key: str, context: DistContext = SINGLE_PROCESS) -> Path:
     """The checkpoint folder of a run identified by ``key`` (see :func:`fingerprint`).
 
     Checkpoints left by a run with another key are deleted: a job rerun after an interruption
     resumes, but a job rerun because its settings, inputs or code changed starts afresh instead of
-    resuming stale state.
+    resuming stale state. In a DDP run the main rank prepares the folder while the others wait.
     """
     directory = Path(directory)
     stamp = directory / "fingerprint.txt"
-    if directory.exists() and (not stamp.is_file() or stamp.read_text() != key):
-        log.info("settings, inputs or code changed since %s was written: training from scratch", directory)
-        shutil.rmtree(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    stamp.write_text(key)
+    if context.is_main:
+        if directory.exists() and (not stamp.is_file() or stamp.read_text() != key):
+            log.info(
+                "settings, inputs or code changed since %s was written: training from scratch", directory
+            )
+            shutil.rmtree(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        stamp.write_text(key)
+    barrier(context)
     return directory
 
 
