@@ -13,6 +13,7 @@ from rsrepro.training.distributed import (
     GlobalBatchNorm,
     gather_shards,
     mean_loss_weight,
+    seed_rank_stream,
     shard,
     shard_rows,
     with_global_batchnorm,
@@ -113,3 +114,17 @@ def test_global_batchnorm_keeps_parameters_and_state_keys() -> None:
     plain.load_state_dict(model.state_dict())  # a DDP run's checkpoint loads into the plain model
     x = _images()
     torch.testing.assert_close(model(x), plain(x))  # one process: the plain BatchNorm computation
+
+
+def test_ranks_draw_their_own_dropout_stream_and_a_resumed_epoch_redraws_it() -> None:
+    def draws(rank: int, epoch: int) -> torch.Tensor:
+        torch.manual_seed(0)  # what seed_everything leaves on every rank
+        seed_rank_stream(0, epoch, DistContext(rank, 2))
+        return torch.rand(4)
+
+    torch.manual_seed(0)
+    single_process = torch.rand(4)
+    assert torch.equal(draws(0, 3), single_process)  # the main rank keeps the single-process stream
+    assert not torch.equal(draws(1, 3), draws(0, 3))
+    assert not torch.equal(draws(1, 3), draws(1, 4))
+    assert torch.equal(draws(1, 3), draws(1, 3))

@@ -26,6 +26,7 @@ from rsrepro.training.distributed import (
     SINGLE_PROCESS,
     DistContext,
     gather_shards,
+    seed_rank_stream,
     shard_rows,
     wrap,
 )
@@ -164,6 +165,7 @@ def train_run(
     def train_epoch(epoch: int) -> dict[str, float]:
         for group in optimizer.param_groups:
             group["lr"] = learning_rate(train_cfg, epoch)
+        seed_rank_stream(int(split["seed"]), epoch, context)  # dropout masks of its own on every rank
         model.train()
         pairs = train_pairs(train_caps, train_cfg["captions_per_image"], generator)
         total, n, steps, start = 0.0, 0, 0, time.perf_counter()

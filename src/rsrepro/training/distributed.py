@@ -69,6 +69,18 @@ def shard_rows(global_size: int, context: DistContext, device: torch.device | st
     return torch.from_numpy(shard(np.arange(global_size), context)).to(device)
 
 
+def seed_rank_stream(seed: int, epoch: int, context: DistContext) -> None:
+    """Give every rank but the main one its own stream of torch's global RNG for ``epoch``.
+
+    Batches and augmentation come from an explicit generator that all ranks share; the global RNG draws
+    dropout masks, which would otherwise repeat on every rank's slice. The main rank keeps the
+    single-process stream; the others' seeds depend only on (seed, epoch, rank), so a resumed run
+    draws the same masks.
+    """
+    if context.rank > 0:
+        torch.manual_seed(int(np.random.SeedSequence([seed, epoch, context.rank]).generate_state(1)[0]))
+
+
 def mean_loss_weight(local_size: int, global_size: int, context: DistContext) -> float:
     """Factor for a rank's batch-mean loss so that DDP's gradient average equals the global-batch mean."""
     return local_size * context.world_size / global_size
