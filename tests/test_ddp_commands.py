@@ -1,6 +1,6 @@
 """The training commands under ``torchrun`` with two CPU processes (gloo), as ``rsrepro launch --gpus 2``
-starts them on two GPUs: they finish, the main rank alone writes, and LSE-Net (no dropout) trains the
-same model as one process."""
+starts them on two GPUs: they finish, the main rank alone writes, LSE-Net (no dropout) trains the same
+model as one process, and a killed run resumes to the uninterrupted result."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -24,34 +25,42 @@ from tests.test_swan_train import CFG as SWAN_CFG
 REPO = Path(__file__).resolve().parents[1]
 
 
-def _rsrepro(*args: str | Path, ranks: int) -> str:
-    """``rsrepro <args>`` in one process, or in ``ranks`` processes started by torchrun."""
+def _command(*args: str | Path, ranks: int) -> tuple[list[str], dict[str, str]]:
+    """``rsrepro <args>`` in one process, or in ``ranks`` processes started by torchrun, on the CPU."""
     launcher = (
         ["-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={ranks}"] if ranks > 1 else []
     )
     env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "OMP_NUM_THREADS": "1", "CUDA_VISIBLE_DEVICES": ""}
-    done = subprocess.run(
-        [sys.executable, *launcher, "-m", "rsrepro", *map(str, args)], env=env, capture_output=True, text=True
-    )
+    return [sys.executable, *launcher, "-m", "rsrepro", *map(str, args)], env
+
+
+def _rsrepro(*args: str | Path, ranks: int) -> str:
+    command, env = _command(*args, ranks=ranks)
+    done = subprocess.run(command, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-3000:]
     return done.stderr
 
 
+def _lsenet_args(tmp_path: Path, out: Path, **train: object) -> list[str | Path]:
+    prepared = tmp_path / "tiny"
+    split = tmp_path / "split.json"
+    if not split.exists():
+        write_tiny_dataset(prepared, per_class=40)
+        class_idx = PreparedDataset.load(prepared).class_idx
+        write_json(split, {"dataset": "tiny", **classification_split(class_idx, 0.5, 0)})
+    params = json.dumps(tiny_config(**train))
+    return [
+        "lsenet-train", "--prepared", prepared, "--split", split, "--out-dir", out, "--variant", "full",
+        "--params", params,
+    ]  # fmt: skip
+
+
 @pytest.mark.slow
 def test_lsenet_on_two_ranks_trains_the_single_process_model(tmp_path: Path) -> None:
-    prepared = write_tiny_dataset(tmp_path / "tiny", per_class=40)
-    split = tmp_path / "split.json"
-    write_json(
-        split, {"dataset": "tiny", **classification_split(PreparedDataset.load(prepared).class_idx, 0.5, 0)}
-    )
-    params = json.dumps(tiny_config(epochs=3, lr_milestones=[2]))
     runs = {}
     for ranks in (1, 2):
         out = tmp_path / f"ranks{ranks}"
-        log = _rsrepro(
-            "lsenet-train", "--prepared", prepared, "--split", split, "--out-dir", out, "--variant", "full",
-            "--params", params, ranks=ranks,
-        )  # fmt: skip
+        log = _rsrepro(*_lsenet_args(tmp_path, out, epochs=3, lr_milestones=[2]), ranks=ranks)
         assert log.count("epoch 2:") == 1  # one rank logs the run
         assert sorted(p.name for p in out.iterdir()) == ["history.json", "metrics.json", "model.pt"]
         runs[ranks] = read_json(out / "metrics.json"), read_json(out / "history.json")
@@ -60,6 +69,43 @@ def test_lsenet_on_two_ranks_trains_the_single_process_model(tmp_path: Path) -> 
     for a, b in zip(one_history, two_history, strict=True):
         assert b["train_loss"] == pytest.approx(a["train_loss"], rel=1e-3)
     assert one_history[-1]["train_loss"] < one_history[0]["train_loss"]
+
+
+def _ranks_of(out: Path) -> list[str]:
+    """Processes still running a training command that writes into ``out``."""
+    found = subprocess.run(["pgrep", "-f", f"--out-dir {out} "], capture_output=True, text=True)
+    return found.stdout.split()
+
+
+@pytest.mark.slow
+def test_lsenet_on_two_ranks_dies_with_torchrun_and_resumes(tmp_path: Path) -> None:
+    train = {"epochs": 6, "lr_milestones": [4]}
+    _rsrepro(*_lsenet_args(tmp_path, tmp_path / "straight", **train), ranks=2)
+    killed = tmp_path / "killed"
+    command, env = _command(*_lsenet_args(tmp_path, killed, **train), ranks=2)
+    process = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL)
+    last = killed / "checkpoints" / "last.pt"
+    deadline = time.monotonic() + 120
+    while not last.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    process.kill()  # torchrun alone, as `kill -9` or the OOM killer would; the ranks must follow it
+    process.wait()
+    deadline = time.monotonic() + 10
+    while _ranks_of(killed) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _ranks_of(killed), "ranks outlived torchrun"
+    assert last.exists() and not (killed / "metrics.json").exists(), "the run was not stopped mid-training"
+    log = _rsrepro(*_lsenet_args(tmp_path, killed, **train), ranks=2)
+    assert "resumed from" in log
+    straight = tmp_path / "straight"
+
+    def losses(run: Path) -> list[tuple[float, float]]:
+        return [(h["train_loss"], h["train_acc"]) for h in read_json(run / "history.json")]
+
+    assert losses(killed) == losses(straight)  # the same arithmetic as the uninterrupted run
+    assert (
+        read_json(killed / "metrics.json")["confusion"] == read_json(straight / "metrics.json")["confusion"]
+    )
 
 
 @pytest.mark.slow

@@ -14,8 +14,11 @@ The main rank alone writes files. Jobs start through :mod:`rsrepro.training.laun
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
+import signal
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,6 +44,7 @@ class DistContext:
 
 
 SINGLE_PROCESS = DistContext()
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
 def init_from_env() -> DistContext:
@@ -49,6 +53,7 @@ def init_from_env() -> DistContext:
     if world_size == 1:
         return SINGLE_PROCESS
     context = DistContext(int(os.environ["RANK"]), world_size, int(os.environ.get("LOCAL_RANK", "0")))
+    die_with_launcher()
     if not context.is_main:
         logging.getLogger().setLevel(logging.WARNING)  # the main rank's log tells the run once
     if not dist.is_initialized():
@@ -57,6 +62,22 @@ def init_from_env() -> DistContext:
             torch.cuda.set_device(context.local_rank)
         dist.init_process_group(backend=backend)
     return context
+
+
+def die_with_launcher() -> None:
+    """Stop this rank when the process that started it dies.
+
+    torchrun starts every rank in a session of its own, so killing torchrun alone (``kill -9``, the OOM
+    killer) would leave the ranks training and writing on, into the checkpoint folder of the job that
+    is run again. Linux's parent-death signal ends them with it.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+    if os.getppid() == 1:  # the launcher died before the signal was armed
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def shard(batch: np.ndarray, context: DistContext) -> np.ndarray:
