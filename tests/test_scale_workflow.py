@@ -8,33 +8,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.workflow_helpers import REPO, make_workdir, snakemake
+from tests.workflow_helpers import REPO, make_workdir, planned_shell_jobs
 
 TRAINING_RULES = {"lsenet_train", "swan_train", "dsva_train"}
 PAPER = str(REPO / "config" / "paper.yaml")
 
 
-def planned(workdir: Path, *args: str) -> dict[str, list[dict[str, str]]]:
-    """Rule -> the resources and shell command of each job a dry run plans."""
-    result = snakemake(workdir, "--dry-run", "--printshellcmds", *args)
-    jobs: dict[str, list[dict[str, str]]] = {}
-    for block in re.split(r"\n(?=\[|rule )", result.stdout + result.stderr):
-        rule = re.search(r"^rule (\w+):", block, re.M)
-        if rule:
-            resources = re.search(r"resources: (.*)", block)
-            shell = re.search(r"Shell command: (.*)", block)
-            jobs.setdefault(rule.group(1), []).append(
-                {
-                    "resources": resources.group(1) if resources else "",
-                    "shell": shell.group(1) if shell else "",
-                }
-            )
-    return jobs
-
-
 @pytest.mark.slow
 def test_training_rules_ask_for_gpus_and_start_through_the_launcher(tmp_path: Path) -> None:
-    jobs = planned(make_workdir(tmp_path), "--configfile", PAPER, "--resources", "gpu=2")
+    jobs = planned_shell_jobs(make_workdir(tmp_path), "--configfile", PAPER, "--resources", "gpu=2")
     assert jobs.keys() >= TRAINING_RULES
     for rule in TRAINING_RULES:
         for job in jobs[rule]:
@@ -47,7 +29,7 @@ def test_training_rules_ask_for_gpus_and_start_through_the_launcher(tmp_path: Pa
 @pytest.mark.slow
 def test_a_machine_without_gpus_runs_the_paper_rules_on_the_cpu(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")  # the local GPU limit is the GPUs present: none
-    jobs = planned(make_workdir(tmp_path), "--configfile", PAPER)
+    jobs = planned_shell_jobs(make_workdir(tmp_path), "--configfile", PAPER)
     for rule in TRAINING_RULES:
         assert all("gpu=0" in job["resources"] for job in jobs[rule]), rule
         assert all("rsrepro launch --gpus 0 -- " in job["shell"] for job in jobs[rule]), rule
@@ -56,7 +38,7 @@ def test_a_machine_without_gpus_runs_the_paper_rules_on_the_cpu(tmp_path: Path, 
 @pytest.mark.slow
 def test_slurm_profile_sets_partitions_memory_runtime_and_gpus(tmp_path: Path) -> None:
     profile = str(REPO / "profiles" / "slurm")
-    jobs = planned(make_workdir(tmp_path), "--profile", profile, "--configfile", PAPER)
+    jobs = planned_shell_jobs(make_workdir(tmp_path), "--profile", profile, "--configfile", PAPER)
     for rule in TRAINING_RULES:
         for job in jobs[rule]:
             assert re.search(r"slurm_partition=gpu\b.*runtime=\d+, gpu=1", job["resources"]), job

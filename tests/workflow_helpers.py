@@ -79,3 +79,21 @@ def planned_jobs(workdir: Path, *targets: str) -> dict[str, int]:
     jobs = dict(re.findall(r"^(\w+)\s+(\d+)\s*$", table, flags=re.MULTILINE))
     jobs.pop("total", None)
     return {rule: int(n) for rule, n in jobs.items()}
+
+
+def planned_shell_jobs(workdir: Path, *args: str) -> dict[str, list[dict[str, str]]]:
+    """Rule -> the resources and shell command of each job a dry run plans."""
+    result = snakemake(workdir, "--dry-run", "--printshellcmds", *args)
+    jobs: dict[str, list[dict[str, str]]] = {}
+    for block in re.split(r"\n(?=\[|rule )", result.stdout + result.stderr):
+        rule = re.search(r"^rule (\w+):", block, re.M)
+        if rule:
+            resources = re.search(r"resources: (.*)", block)
+            shell = re.search(r"Shell command: (.*)", block)
+            jobs.setdefault(rule.group(1), []).append(
+                {
+                    "resources": resources.group(1) if resources else "",
+                    "shell": shell.group(1) if shell else "",
+                }
+            )
+    return jobs
