@@ -12,6 +12,7 @@ from rsrepro.training.distributed import (
     DistContext,
     GlobalBatchNorm,
     gather_shards,
+    global_moments,
     mean_loss_weight,
     seed_rank_stream,
     shard,
@@ -128,3 +129,21 @@ def test_ranks_draw_their_own_dropout_stream_and_a_resumed_epoch_redraws_it() ->
     assert not torch.equal(draws(1, 3), draws(0, 3))
     assert not torch.equal(draws(1, 3), draws(1, 4))
     assert torch.equal(draws(1, 3), draws(1, 3))
+
+
+def _moments_with_an_empty_rank(context: DistContext, out: str) -> None:
+    x = torch.randn(5, 3, 2, generator=torch.Generator().manual_seed(3))
+    mean, var, count = global_moments(x if context.rank == 0 else x[:0])  # e.g. a masked BN's tokens
+    if context.is_main:
+        torch.save({"mean": mean, "var": var, "count": count}, out)
+
+
+@pytest.mark.slow
+def test_global_moments_weigh_ranks_by_count_even_an_empty_one(tmp_path: Path) -> None:
+    run_on_ranks(_moments_with_an_empty_rank, 2, str(tmp_path / "moments.pt"))
+    got = torch.load(tmp_path / "moments.pt", weights_only=True)
+    x = torch.randn(5, 3, 2, generator=torch.Generator().manual_seed(3))
+    var, mean = torch.var_mean(x, (0, 2), correction=0)
+    torch.testing.assert_close(got["mean"], mean)
+    torch.testing.assert_close(got["var"], var)
+    assert got["count"].item() == 10

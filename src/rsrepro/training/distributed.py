@@ -178,9 +178,10 @@ def global_moments(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.T
     """Per-channel mean and biased variance of ``x`` (N x C x ...) over every rank, and the row count."""
     channels, dims = x.shape[1], [0, *range(2, x.dim())]
     x32 = x.float()
-    count = x32.new_full((1,), x.numel() // channels)
-    mean = x32.mean(dims) if x.numel() else x32.new_zeros(channels)
-    m2 = (x32 - mean.view((1, -1) + (1,) * (x.dim() - 2))).square().sum(dims)
+    n = x.numel() // channels
+    var, mean = torch.var_mean(x32, dims, correction=0) if n else (x32.new_zeros(channels),) * 2
+    count = x32.new_full((1,), n)
+    m2 = var * n
     ranks = all_gather_rows(torch.cat([count, mean, m2]).unsqueeze(0))
     counts, means, m2s = ranks[:, :1], ranks[:, 1 : 1 + channels], ranks[:, 1 + channels :]
     total = counts.sum()
