@@ -73,10 +73,11 @@ def die_with_launcher() -> None:
     """
     if not sys.platform.startswith("linux"):
         return
+    launcher = os.getppid()
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL) != 0:
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
-    if os.getppid() == 1:  # the launcher died before the signal was armed
+    if os.getppid() != launcher:  # it died before the signal was armed (this rank was re-parented)
         os.kill(os.getpid(), signal.SIGKILL)
 
 
