@@ -62,15 +62,16 @@ def assert_same_step(ddp: dict[str, torch.Tensor], single: dict[str, torch.Tenso
     """The DDP run's gradients, weights and buffers equal the single-process run's after one Adam step.
 
     The two runs sum in different orders: a tensor's entries are compared to within 1e-5 of its largest
-    entry, and never tighter than 1e-5 of the model's largest gradient (a gradient that is zero in exact
-    arithmetic, such as a bias before a BatchNorm, carries noise of that order). Adam's step is lr x
-    sign-like for any gradient and turns such noise into a full step, so weights are compared where their
-    gradient is well above the noise.
+    entry, and never tighter than 1e-4 of the model's largest gradient: a gradient that is zero in exact
+    arithmetic, such as a bias before a BatchNorm, is a sum of cancelling terms and carries noise up to
+    about 1e-5 of it, depending on the thread count (a DDP bug moves gradients by 1e-2 of it and more).
+    Adam's step is lr x sign-like for any gradient and turns such noise into a full step, so weights are
+    compared where their gradient is well above the noise.
     """
     assert ddp.keys() == single.keys()
     grads = [name for name in single if name.startswith("grad.")]
     assert grads, "the step computed no gradient"
-    noise = 1e-5 * max(float(single[name].abs().max()) for name in grads)
+    noise = 1e-4 * max(float(single[name].abs().max()) for name in grads)
 
     def tolerance(reference: torch.Tensor) -> float:
         return max(noise, 1e-5 * float(reference.abs().max())) if reference.numel() else noise
