@@ -28,3 +28,59 @@ def test_report_html_has_the_figure_and_no_code(tmp_path: Path, monkeypatch: pyt
     assert "data:image/png;base64" in html
     assert "drew 7" in html
     assert "plt.plot" not in html
+
+
+def _flaky_papermill(failures: list[Exception]):
+    """A papermill.execute_notebook that raises ``failures`` in turn, then copies the notebook through."""
+    calls = []
+
+    def execute_notebook(source: str, target: str, **kwargs) -> None:
+        calls.append(source)
+        if len(calls) <= len(failures):
+            raise failures[len(calls) - 1]
+        nbformat.write(nbformat.read(source, as_version=4), target)
+
+    return execute_notebook, calls
+
+
+def _one_cell_notebook(path: Path) -> Path:
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_markdown_cell("# a report")]
+    nbformat.write(notebook, path)
+    return path
+
+
+def test_a_kernel_that_never_answers_is_started_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import papermill
+
+    flaky, calls = _flaky_papermill([RuntimeError("Kernel didn't respond in 60 seconds")])
+    monkeypatch.setattr(papermill, "execute_notebook", flaky)
+    render_report(
+        _one_cell_notebook(tmp_path / "in.ipynb"), tmp_path / "out.ipynb", tmp_path / "out.html", {}
+    )
+    assert len(calls) == 2
+    assert "a report" in (tmp_path / "out.html").read_text()
+
+
+@pytest.mark.parametrize(
+    "failures",
+    [
+        [RuntimeError("Kernel died while waiting for execute reply.")],  # a cell was running: not retried
+        [RuntimeError("Kernel died before replying to kernel_info")] * 3,  # gives up after three starts
+    ],
+)
+def test_other_kernel_failures_and_a_third_failed_start_stop_the_job(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failures: list[Exception]
+) -> None:
+    import papermill
+
+    flaky, calls = _flaky_papermill(failures)
+    monkeypatch.setattr(papermill, "execute_notebook", flaky)
+    with pytest.raises(RuntimeError, match=str(failures[-1])):
+        render_report(
+            _one_cell_notebook(tmp_path / "in.ipynb"), tmp_path / "out.ipynb", tmp_path / "out.html", {}
+        )
+    assert len(calls) == len(failures)
+    assert not (tmp_path / "out.ipynb").exists() and not (tmp_path / "out.html").exists()
