@@ -8,7 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rsrepro.data.prepared import PreparedWriter
+from rsrepro.data.prepared import PreparedDataset, PreparedWriter
+from rsrepro.data.splits import classification_split, retrieval_split
+from rsrepro.data.synthetic import prepare_synthetic
+from rsrepro.io import write_json
+from rsrepro.swan.text import build_vocabulary, vocabulary_captions
+from tests.lsenet_data import write_tiny_dataset
 from tests.tiny_pipeline import build_tiny_pipeline
 
 REPO = Path(__file__).resolve().parents[1]
@@ -54,3 +59,26 @@ def write_tiny_prepared(
 @pytest.fixture
 def tiny_prepared(tmp_path: Path) -> Path:
     return write_tiny_prepared(tmp_path / "tiny")
+
+
+@pytest.fixture(scope="module")
+def tiny_lsenet_dataset(tmp_path_factory) -> tuple[Path, Path]:
+    """Four coloured-square classes (tests/lsenet_data.py), 40 images each, and a 50% split."""
+    root = tmp_path_factory.mktemp("lsenet")
+    prepared = write_tiny_dataset(root / "tiny", per_class=40)
+    data = PreparedDataset.load(prepared)
+    split = root / "split.json"
+    write_json(split, {"dataset": "tiny", **classification_split(data.class_idx, 0.5, 0)})
+    return prepared, split
+
+
+@pytest.fixture(scope="module")
+def tiny_swan_dataset(tmp_path_factory) -> Path:
+    """A small synthetic dataset with captions, a retrieval split and a vocabulary, in one folder."""
+    root = tmp_path_factory.mktemp("swan")
+    prepare_synthetic(root / "data", seed=0, image_size=32, images_per_class=10, test_fraction=0.2)
+    data = PreparedDataset.load(root / "data")
+    write_json(root / "split.json", retrieval_split(data.meta["official_split"], 0.2, seed=0))
+    captions = vocabulary_captions(data.captions, data.meta["official_split"], "train")
+    build_vocabulary(captions, min_count=2).save(root / "vocab.json")
+    return root

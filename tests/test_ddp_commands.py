@@ -13,12 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from rsrepro.data.prepared import PreparedDataset
-from rsrepro.data.splits import classification_split, retrieval_split
-from rsrepro.data.synthetic import prepare_synthetic
-from rsrepro.io import read_json, write_json
-from rsrepro.swan.text import build_vocabulary, vocabulary_captions
-from tests.lsenet_data import write_tiny_dataset
+from rsrepro.io import read_json
 from tests.test_lsenet_training import tiny_config
 from tests.test_swan_train import CFG as SWAN_CFG
 
@@ -41,26 +36,20 @@ def _rsrepro(*args: str | Path, ranks: int) -> str:
     return done.stderr
 
 
-def _lsenet_args(tmp_path: Path, out: Path, **train: object) -> list[str | Path]:
-    prepared = tmp_path / "tiny"
-    split = tmp_path / "split.json"
-    if not split.exists():
-        write_tiny_dataset(prepared, per_class=40)
-        class_idx = PreparedDataset.load(prepared).class_idx
-        write_json(split, {"dataset": "tiny", **classification_split(class_idx, 0.5, 0)})
-    params = json.dumps(tiny_config(**train))
+def _lsenet_args(dataset: tuple[Path, Path], out: Path, **train: object) -> list[str | Path]:
+    prepared, split = dataset
     return [
         "lsenet-train", "--prepared", prepared, "--split", split, "--out-dir", out, "--variant", "full",
-        "--params", params,
+        "--params", json.dumps(tiny_config(**train)),
     ]  # fmt: skip
 
 
 @pytest.mark.slow
-def test_lsenet_on_two_ranks_trains_the_single_process_model(tmp_path: Path) -> None:
+def test_lsenet_on_two_ranks_trains_the_single_process_model(tiny_lsenet_dataset, tmp_path: Path) -> None:
     runs = {}
     for ranks in (1, 2):
         out = tmp_path / f"ranks{ranks}"
-        log = _rsrepro(*_lsenet_args(tmp_path, out, epochs=3, lr_milestones=[2]), ranks=ranks)
+        log = _rsrepro(*_lsenet_args(tiny_lsenet_dataset, out, epochs=3, lr_milestones=[2]), ranks=ranks)
         assert log.count("epoch 2:") == 1  # one rank logs the run
         assert sorted(p.name for p in out.iterdir()) == ["history.json", "metrics.json", "model.pt"]
         runs[ranks] = read_json(out / "metrics.json"), read_json(out / "history.json")
@@ -78,11 +67,11 @@ def _ranks_of(out: Path) -> list[str]:
 
 
 @pytest.mark.slow
-def test_lsenet_on_two_ranks_dies_with_torchrun_and_resumes(tmp_path: Path) -> None:
+def test_lsenet_on_two_ranks_dies_with_torchrun_and_resumes(tiny_lsenet_dataset, tmp_path: Path) -> None:
     train = {"epochs": 6, "lr_milestones": [4]}
-    _rsrepro(*_lsenet_args(tmp_path, tmp_path / "straight", **train), ranks=2)
+    _rsrepro(*_lsenet_args(tiny_lsenet_dataset, tmp_path / "straight", **train), ranks=2)
     killed = tmp_path / "killed"
-    command, env = _command(*_lsenet_args(tmp_path, killed, **train), ranks=2)
+    command, env = _command(*_lsenet_args(tiny_lsenet_dataset, killed, **train), ranks=2)
     process = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL)
     last = killed / "checkpoints" / "last.pt"
     deadline = time.monotonic() + 120
@@ -95,7 +84,7 @@ def test_lsenet_on_two_ranks_dies_with_torchrun_and_resumes(tmp_path: Path) -> N
         time.sleep(0.1)
     assert not _ranks_of(killed), "ranks outlived torchrun"
     assert last.exists() and not (killed / "metrics.json").exists(), "the run was not stopped mid-training"
-    log = _rsrepro(*_lsenet_args(tmp_path, killed, **train), ranks=2)
+    log = _rsrepro(*_lsenet_args(tiny_lsenet_dataset, killed, **train), ranks=2)
     assert "resumed from" in log
     straight = tmp_path / "straight"
 
@@ -109,17 +98,13 @@ def test_lsenet_on_two_ranks_dies_with_torchrun_and_resumes(tmp_path: Path) -> N
 
 
 @pytest.mark.slow
-def test_swan_on_two_ranks_trains_and_evaluates_once(tmp_path: Path) -> None:
-    prepare_synthetic(tmp_path / "data", seed=0, image_size=32, images_per_class=10, test_fraction=0.2)
-    data = PreparedDataset.load(tmp_path / "data")
-    write_json(tmp_path / "split.json", retrieval_split(data.meta["official_split"], 0.2, seed=0))
-    captions = vocabulary_captions(data.captions, data.meta["official_split"], "train")
-    build_vocabulary(captions, min_count=2).save(tmp_path / "vocab.json")
+def test_swan_on_two_ranks_trains_and_evaluates_once(tiny_swan_dataset: Path, tmp_path: Path) -> None:
+    root = tiny_swan_dataset
     params = json.dumps({**SWAN_CFG, "train": {**SWAN_CFG["train"], "epochs": 2}})
     out = tmp_path / "run"
     log = _rsrepro(
-        "swan-train", "--prepared", tmp_path / "data", "--split", tmp_path / "split.json",
-        "--vocab", tmp_path / "vocab.json", "--out-dir", out, "--variant", "corrected", "--threads", "1",
+        "swan-train", "--prepared", root / "data", "--split", root / "split.json",
+        "--vocab", root / "vocab.json", "--out-dir", out, "--variant", "corrected", "--threads", "1",
         "--params", params, ranks=2,
     )  # fmt: skip
     assert log.count("epoch 1:") == 1

@@ -11,25 +11,13 @@ import yaml
 
 from rsrepro.cli import main as cli_main
 from rsrepro.data.prepared import PreparedDataset
-from rsrepro.data.splits import classification_split
 from rsrepro.io import read_json, write_json
 from rsrepro.lsenet import analysis, train
 from rsrepro.lsenet.targets import runs
-from tests.lsenet_data import write_tiny_dataset
 from tests.workflow_helpers import make_workdir, planned_jobs
 
 torch.set_num_threads(1)
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="module")
-def tiny_lsenet_dataset(tmp_path_factory) -> tuple[Path, Path]:
-    root = tmp_path_factory.mktemp("lsenet")
-    prepared = write_tiny_dataset(root / "tiny", per_class=40)
-    data = PreparedDataset.load(prepared)
-    split = root / "split.json"
-    write_json(split, {"dataset": "tiny", **classification_split(data.class_idx, 0.5, 0)})
-    return prepared, split
 
 
 def tiny_config(**train_overrides) -> dict:

@@ -14,11 +14,10 @@ import torch
 
 from rsrepro.cli import main as cli_main
 from rsrepro.data.prepared import PreparedDataset
-from rsrepro.data.splits import retrieval_split
-from rsrepro.io import read_json, write_json
+from rsrepro.io import read_json
 from rsrepro.swan.aggregate import aggregate_runs
 from rsrepro.swan.data import CaptionSet, ImagePipeline
-from rsrepro.swan.text import Vocabulary, build_vocabulary, vocabulary_captions
+from rsrepro.swan.text import Vocabulary
 from rsrepro.swan.train import build_model, evaluate_run, evaluate_split, train_run
 from rsrepro.training.device import seed_everything
 
@@ -32,19 +31,6 @@ CFG = {
         "eval_batch_size": 128, "device": "cpu", "amp": False,
     },
 }  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def tiny_swan_dataset(tmp_path_factory) -> Path:
-    from rsrepro.data.synthetic import prepare_synthetic
-
-    root = tmp_path_factory.mktemp("swan")
-    prepare_synthetic(root / "data", seed=0, image_size=32, images_per_class=10, test_fraction=0.2)
-    data = PreparedDataset.load(root / "data")
-    write_json(root / "split.json", retrieval_split(data.meta["official_split"], 0.2, seed=0))
-    captions = vocabulary_captions(data.captions, data.meta["official_split"], "train")
-    build_vocabulary(captions, min_count=2).save(root / "vocab.json")
-    return root
 
 
 def untrained_mr(root: Path, variant: str) -> float:
