@@ -41,7 +41,6 @@ from rsrepro.training.distributed import (
     DistContext,
     mean_loss_weight,
     mean_over_ranks,
-    shard,
     shard_rows,
     wrap,
 )
@@ -100,9 +99,10 @@ def train_step(
     y: torch.Tensor,
     cfg: dict[str, Any],
     context: DistContext = SINGLE_PROCESS,
-) -> tuple[float, int]:
+) -> tuple[float, int, int]:
     """One optimiser step on the augmented global batch ``x``, ``y``. ``net`` is ``model``, compiled
-    and/or wrapped in DDP; each rank takes its slice. Returns this rank's summed CE and correct count."""
+    and/or wrapped in DDP; each rank takes its slice. Returns this rank's summed CE, correct count and
+    number of images."""
     rows = shard_rows(len(y), context, y.device)
     x_rank, y_rank = x[rows], y[rows]
     if cfg["channels_last"]:
@@ -115,7 +115,7 @@ def train_step(
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
     optimizer.step()
-    return float(ce.detach()) * len(rows), int((logits.argmax(1) == y_rank).sum())
+    return float(ce.detach()) * len(rows), int((logits.argmax(1) == y_rank).sum()), len(rows)
 
 
 def train_one_epoch(
@@ -138,10 +138,10 @@ def train_one_epoch(
         # Every rank reads and augments the global batch (one generator, so the ranks stay in step).
         x = augment_batch(load_images(data.images, batch, device), cfg, generator)
         y = torch.from_numpy(data.class_idx[batch]).to(device)
-        batch_loss, batch_correct = train_step(model, net, optimizer, x, y, cfg, context)
+        batch_loss, batch_correct, batch_rank_images = train_step(model, net, optimizer, x, y, cfg, context)
         seconds += time.perf_counter() - start
         images += len(batch)
-        rank_images += len(shard(batch, context))
+        rank_images += batch_rank_images
         correct += batch_correct
         loss_sum += batch_loss
     record = mean_over_ranks(
