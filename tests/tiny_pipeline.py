@@ -37,7 +37,11 @@ def build_tiny_pipeline(workdir: Path) -> Path:
     with its own copy of the code, which tests may edit (:func:`edited`)."""
     make_workdir(workdir, **copy.deepcopy(TINY))
     with_own_code(workdir)
-    snakemake(workdir)
+    old_umask = os.umask(0o022)  # what tests/test_permissions.py checks the outputs against
+    try:
+        snakemake(workdir)
+    finally:
+        os.umask(old_umask)
     return workdir
 
 

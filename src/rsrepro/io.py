@@ -1,4 +1,9 @@
-"""Atomic file and directory writes: a reader (or Snakemake) never sees half a file."""
+"""Atomic file and directory writes: a reader (or Snakemake) never sees half a file.
+
+Temporary files and folders are created private (``mkstemp`` / ``mkdtemp`` ignore the umask); before the
+rename each gets the permissions a plain ``open`` / ``mkdir`` would have given it, so results are as
+readable by a group or a web server as the user's umask says.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +27,7 @@ def atomic_path(target: str | os.PathLike[str], suffix: str = "") -> Iterator[Pa
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        tmp_path.chmod(0o666 & ~current_umask())
         os.replace(tmp_path, target)
     finally:
         tmp_path.unlink(missing_ok=True)
@@ -48,9 +54,17 @@ def temp_dir_beside(target: Path) -> Path:
 
 def replace_dir(tmp: Path, target: Path) -> None:
     """Move the finished directory ``tmp`` onto ``target``, replacing what was there."""
+    tmp.chmod(0o777 & ~current_umask())
     if target.exists():
         shutil.rmtree(target)
     os.replace(tmp, target)
+
+
+def current_umask() -> int:
+    """The process's umask (reading it means setting it: put it straight back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def write_json(path: str | os.PathLike[str], obj: Any) -> None:
