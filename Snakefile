@@ -12,13 +12,18 @@ configfile: "params.yaml"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/download.smk"
-include: "workflow/rules/lsenet.smk"
-include: "workflow/rules/swan.smk"
-include: "workflow/rules/dsva.smk"
+# One rule file per registered paper (rsrepro.papers).
+for paper in PAPERS:
+
+    include: f"workflow/rules/{paper}.smk"
+
+
 include: "workflow/rules/report.smk"
+
+from rsrepro.reports.targets import final_targets
 
 
 rule all:
     default_target: True
     input:
-        ALL_TARGETS,
+        final_targets(config),

@@ -28,24 +28,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from rsrepro.workflow import (  # noqa: E402
-    FIGURES,
-    classification_split_files,
-    retrieval_split_files,
-    zero_shot_split_files,
-)
-
-
-def data_targets(config: dict) -> list[str]:
-    targets = [f"{FIGURES}/synthetic/contact_sheet.png"]
-    for paper, files in (
-        ("lsenet", classification_split_files),
-        ("swan", retrieval_split_files),
-        ("dsva", zero_shot_split_files),
-    ):
-        for dataset in config[paper]["datasets"]:
-            targets += files(config, dataset)
-    return targets
+from rsrepro.reports.targets import data_targets  # noqa: E402
 
 
 def timed_snakemake(workdir: Path, targets: list[str]) -> tuple[float, str]:

@@ -85,9 +85,9 @@ def test_dvc_metrics_and_plot_files(tiny_pipeline: Path) -> None:
     assert 0 <= lsenet["synthetic"]["train 50%"]["OA"] <= 100
     dsva = json.loads((results / "metrics/dsva.json").read_text())
     assert set(dsva["synthetic"]) == {"60/10 corrected, paper epochs", "60/10 corrected, validation epochs"}
-    curves = (results / "plots/swan/synthetic/curves.csv").read_text().splitlines()
+    curves = (results / "plots/curves/swan_synthetic.csv").read_text().splitlines()
     assert curves[0] == "epoch,corrected" and len(curves) == 2  # one epoch in the tiny preset
-    per_class = (results / "plots/lsenet/synthetic/per_class.csv").read_text().splitlines()
+    per_class = (results / "plots/per_class/lsenet_synthetic.csv").read_text().splitlines()
     assert per_class[0] == "class,accuracy" and len(per_class) == 1 + 28
 
 

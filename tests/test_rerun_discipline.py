@@ -45,6 +45,39 @@ def test_editing_a_notebook_reruns_its_report_only(tiny_pipeline: Path, paper: s
         assert planned(tiny_pipeline) == {f"{paper}_report"}
 
 
+BEHAVIOUR = "\n_EDITED_BY_A_TEST = 1\n"  # a module-level statement: the code's syntax tree changes
+COMMENT = "\n# edited by a test\n"
+
+
+def edited_code(workdir: Path, module: str, extra: str):
+    return edited(workdir / f"checkout/src/rsrepro/{module}", extra)
+
+
+def test_a_comment_in_the_swan_model_reruns_nothing(tiny_pipeline: Path) -> None:
+    with edited_code(tiny_pipeline, "models/swan.py", COMMENT):
+        assert planned(tiny_pipeline) == set()
+
+
 def test_changing_the_swan_model_code_reruns_swan_training(tiny_pipeline: Path) -> None:
-    with edited(tiny_pipeline / "checkout/src/rsrepro/models/swan.py", "\n# edited by a test\n"):
+    with edited_code(tiny_pipeline, "models/swan.py", BEHAVIOUR):
         assert planned(tiny_pipeline) == {"swan_train"} | SWAN_DOWNSTREAM
+
+
+def test_the_shared_augmentation_reruns_every_paper_that_imports_it(tiny_pipeline: Path) -> None:
+    with edited_code(tiny_pipeline, "training/augment.py", BEHAVIOUR):
+        jobs = planned(tiny_pipeline)
+    assert {"lsenet_train", "swan_train", "dsva_train", "dsva_image_text"} <= jobs
+    assert not jobs & {"prepare_synthetic", "split_classification", "split_retrieval", "swan_vocab"}
+
+
+def test_the_split_rules_rerun_with_everything_downstream_of_them(tiny_pipeline: Path) -> None:
+    with edited_code(tiny_pipeline, "data/splits.py", BEHAVIOUR):
+        jobs = planned(tiny_pipeline)
+    assert {"split_classification", "split_retrieval", "split_zero_shot"} <= jobs
+    assert {"lsenet_train", "swan_train", "dsva_train", "index_report"} <= jobs
+    assert "prepare_synthetic" not in jobs
+
+
+def test_swan_aggregation_reruns_the_aggregate_and_the_reports_not_training(tiny_pipeline: Path) -> None:
+    with edited_code(tiny_pipeline, "swan/aggregate.py", BEHAVIOUR):
+        assert planned(tiny_pipeline) == SWAN_DOWNSTREAM - {"plot_curves"}  # curves read the histories

@@ -1,21 +1,19 @@
-"""Helpers the rule files use: code inputs, split file lists, params as JSON."""
+"""Helpers the rule files use: split file lists, params as JSON, weights inputs, the final targets."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
-import pytest
+import yaml
 
-from rsrepro.workflow import (
-    as_json,
-    classification_split_files,
-    code,
-    retrieval_split_files,
-    weights_input,
-    zero_shot_split_files,
-)
+from rsrepro.papers import PAPERS
+from rsrepro.paths import weights_input
+from rsrepro.reports.targets import final_targets, restored_targets
+from rsrepro.workflow import as_json
 
+REPO = Path(__file__).resolve().parents[1]
 CONFIG: dict[str, Any] = {
     "lsenet": {"train_ratios": {"ucm": [0.5, 0.8]}, "split_seeds": [0, 1]},
     "swan": {"run_seeds": [3]},
@@ -23,23 +21,12 @@ CONFIG: dict[str, Any] = {
 }
 
 
-def test_code_lists_the_python_files_of_a_package_or_module() -> None:
-    files = code("data", "config")
-    assert any(f.endswith("rsrepro/data/splits.py") for f in files)
-    assert files[-1].endswith("rsrepro/config.py")
-
-
-def test_code_of_a_missing_module_is_an_error() -> None:
-    with pytest.raises(FileNotFoundError, match="no_such_module"):
-        code("no_such_module")
-
-
 def test_split_file_lists_follow_the_params() -> None:
-    assert classification_split_files(CONFIG, "ucm") == [
+    assert PAPERS["lsenet"].split_files(CONFIG, "ucm") == [
         f"results/splits/ucm/classification/ratio{r}_seed{s}.json" for r in (0.5, 0.8) for s in (0, 1)
     ]
-    assert retrieval_split_files(CONFIG, "rsicd") == ["results/splits/rsicd/retrieval/seed3.json"]
-    assert zero_shot_split_files(CONFIG, "rssdivcs") == [
+    assert PAPERS["swan"].split_files(CONFIG, "rsicd") == ["results/splits/rsicd/retrieval/seed3.json"]
+    assert PAPERS["dsva"].split_files(CONFIG, "rssdivcs") == [
         "results/splits/rssdivcs/zero_shot/60-10_seed0.json",
         "results/splits/rssdivcs/zero_shot/40-30_seed0.json",
     ]
@@ -55,3 +42,13 @@ def test_fetched_weights_are_an_input_through_their_fetch_folder() -> None:
     assert weights_input(fetched) == ["data/pretrained/vgg16_imagenet"]
     assert weights_input("/models/vgg.pth") == ["/models/vgg.pth"]
     assert weights_input(None) == [] and weights_input("") == []
+
+
+def test_the_final_targets_hold_every_paper_report_and_restoring_leaves_out_only_reports() -> None:
+    config = yaml.safe_load((REPO / "params.yaml").read_text())
+    targets = final_targets(config)
+    for name in PAPERS:
+        assert f"results/reports/{name}.html" in targets and f"results/metrics/{name}.json" in targets
+    assert "results/reports/index.html" in targets and len(targets) == len(set(targets))
+    restored = restored_targets(config)
+    assert set(targets) - set(restored) == {f for f in targets if f.startswith("results/reports/")}

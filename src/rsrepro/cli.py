@@ -1,8 +1,10 @@
 """The `rsrepro` command: one sub-command per workflow step (the Snakemake rules call these).
 
-Each command module exposes ``add_commands(subparsers)`` and keeps heavy imports (torch) inside the
-handlers, so `rsrepro --help` stays fast. A handler receives the parsed arguments; settings arrive as a
-JSON object in ``--params`` (the rule's slice of params.yaml), paths as explicit options.
+Every module named ``commands`` in the package (``rsrepro/<paper>/commands.py``, ...) exposes
+``add_commands(subparsers)`` and keeps heavy imports (torch) inside the handlers, so `rsrepro --help`
+stays fast. They are found by file name, not imported by name here, so no job's code depends on
+another's commands. A handler receives the parsed arguments; settings arrive as a JSON object in
+``--params`` (the rule's slice of params.yaml), paths as explicit options.
 """
 
 from __future__ import annotations
@@ -12,20 +14,21 @@ import importlib
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from rsrepro.errors import RsreproError
 
-COMMAND_MODULES = (
-    "rsrepro.data.commands",
-    "rsrepro.data.sources.commands",
-    "rsrepro.dsva.commands",
-    "rsrepro.reports.commands",
-    "rsrepro.lsenet.commands",
-    "rsrepro.swan.commands",
-    "rsrepro.training.commands",
-)
+PACKAGE_ROOT = Path(__file__).resolve().parent
+
+
+def command_modules() -> list[str]:
+    """Every ``commands`` module of the package, by dotted name."""
+    return sorted(
+        ".".join(("rsrepro", *path.relative_to(PACKAGE_ROOT).with_suffix("").parts))
+        for path in PACKAGE_ROOT.rglob("commands.py")
+    )
 
 
 def json_object(text: str) -> dict[str, Any]:
@@ -47,11 +50,20 @@ def use_threads(threads: int) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    return _parser_and_commands()[0]
+
+
+def _parser_and_commands() -> tuple[argparse.ArgumentParser, Any]:
     parser = argparse.ArgumentParser(prog="rsrepro", description=__doc__.splitlines()[0])
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    for name in command_modules():
         importlib.import_module(name).add_commands(subparsers)
-    return parser
+    return parser, subparsers
+
+
+def command_handlers() -> dict[str, Callable[[argparse.Namespace], None]]:
+    """Sub-command name -> the function that runs it (what a workflow job's code starts from)."""
+    return {name: sub.get_default("handler") for name, sub in _parser_and_commands()[1].choices.items()}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -9,6 +9,7 @@ import jsonschema
 import yaml
 
 from rsrepro.errors import RsreproError
+from rsrepro.papers import PAPERS
 
 
 class ParamsError(RsreproError):
@@ -70,11 +71,12 @@ def _check_cross_references(config: dict[str, Any], source: str) -> None:
     problems += [
         f"{paper}.datasets lists {name!r} but data.{name} is not configured; "
         f"add a data.{name} section (config/paper.yaml has one for every real dataset)"
-        for paper in ("lsenet", "swan", "dsva")
+        for paper in PAPERS
         for name in config[paper]["datasets"]
         if name not in config["data"]
     ]
-    for paper, batch_key, batch in global_batches(config):
+    for paper, targets in PAPERS.items():
+        batch_key, batch = targets.global_batch(config)
         gpus = config[paper]["train"]["gpus"]
         if gpus > batch:
             problems.append(
@@ -84,13 +86,3 @@ def _check_cross_references(config: dict[str, Any], source: str) -> None:
     if problems:
         lines = "\n".join(f"  - {p}" for p in problems)
         raise ParamsError(f"{source} is invalid:\n{lines}")
-
-
-def global_batches(config: dict[str, Any]) -> list[tuple[str, str, int]]:
-    """(paper, the params key that sets it, size) of each paper's global training batch."""
-    dsva = config["dsva"]["train"]
-    return [
-        ("lsenet", "lsenet.train.batch_size", config["lsenet"]["train"]["batch_size"]),
-        ("swan", "swan.train.batch_size", config["swan"]["train"]["batch_size"]),
-        ("dsva", "dsva.train.ways x dsva.train.shots", dsva["ways"] * dsva["shots"]),
-    ]

@@ -1,30 +1,21 @@
 """Helpers for the Snakemake rule files (kept here, importable and unit-tested, not in .smk files).
 
-Paths are relative to the working directory, as Snakemake expects; all outputs live under ``results/``.
+Where things live is :mod:`rsrepro.paths`; what each paper adds to the DAG is its ``targets`` module
+(:mod:`rsrepro.papers`).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import sys
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-RESULTS = "results"
-PREPARED = f"{RESULTS}/prepared"
-SPLITS = f"{RESULTS}/splits"
-LOGS = f"{RESULTS}/logs"
-BENCHMARKS = f"{RESULTS}/benchmarks"
-FIGURES = f"{RESULTS}/figures"
-FEATURES = f"{RESULTS}/features"
-# Real data lives outside results/: DVC tracks data/raw and data/pretrained (results/prepared too).
-DATA = "data"
-RAW = f"{DATA}/raw"
-PRETRAINED = f"{DATA}/pretrained"
-DOWNLOADS = f"{DATA}/downloads"  # resumable partial downloads (not tracked)
-SCRATCH = f"{DATA}/scratch"  # extraction during prepare (deleted afterwards)
-CHECKSUM_LOCK = "config/checksums.lock.json"
+from rsrepro import codegraph
+
 SOURCE_ROOT = Path(__file__).resolve().parent
 
 
@@ -39,22 +30,50 @@ def as_json(section: Any) -> str:
     return json.dumps(section, sort_keys=True)
 
 
-def code(*parts: str) -> list[str]:
-    """Source files of rsrepro modules/packages (``"data/synthetic"``, ``"models/swan"``) as rule inputs.
+@cache
+def _handlers() -> dict[str, Any]:
+    from rsrepro.cli import command_handlers
 
-    Snakemake does not track code imported by a rule's command; listing it as input reruns the jobs that
-    use it when it changes (files under 1 MB are compared by checksum, so a fresh clone reruns nothing).
+    return command_handlers()
+
+
+def command_names(command: str) -> list[str]:
+    """The ``rsrepro`` sub-commands a shell command runs (``launch`` and the command it launches)."""
+    match = re.search(r"\brsrepro ([a-z][\w-]*)(.*)", command)
+    if match is None:
+        raise ValueError(f"not an rsrepro command: {command!r}")
+    names = [match[1]]
+    if match[1] == "launch":
+        launched = re.search(r" -- ([a-z][\w-]*)", match[2])
+        if launched is None:
+            raise ValueError(f"rsrepro launch without ' -- COMMAND': {command!r}")
+        names.append(launched[1])
+    return names
+
+
+def job_code(command: str, notebook: str | None = None) -> dict[str, str]:
+    """Source file (or ``file:function``) -> digest of everything ``command`` runs within rsrepro, and
+    the rsrepro modules ``notebook`` imports (see :mod:`rsrepro.codegraph`)."""
+    handlers = _handlers()
+    unknown = [name for name in command_names(command) if name not in handlers]
+    if unknown:
+        raise ValueError(f"unknown rsrepro command {unknown[0]!r} in {command!r}")
+    parts: dict[str, str] = {}
+    for name in command_names(command):
+        parts |= codegraph.code_parts(codegraph.handler_entry(handlers[name]))
+    if notebook is not None:
+        parts |= codegraph.code_parts(modules=codegraph.notebook_modules(Path(notebook)))
+    return parts
+
+
+def tracked(command: str, notebook: str | None = None) -> str:
+    """A rule's shell command led by the fingerprint of the code it runs (``: code <hash>;``, a no-op).
+
+    Snakemake's code trigger compares a rule's shell command with the one recorded for its outputs, so
+    a change of behaviour anywhere in that code reruns exactly these jobs, and ``snakemake -n`` /
+    ``--list-changes code`` say so. Comments, docstrings and formatting leave the hash as it is.
     """
-    found: list[Path] = []
-    for part in parts:
-        path = SOURCE_ROOT / part
-        if path.is_dir():
-            found += sorted(path.rglob("*.py"))
-        elif path.with_suffix(".py").is_file():
-            found.append(path.with_suffix(".py"))
-        else:
-            raise FileNotFoundError(f"code({part!r}): no module or package {path}")
-    return [os.path.relpath(p) for p in found]
+    return f": code {codegraph.fingerprint(job_code(command, notebook))}; {command}"
 
 
 def fetch_params(section: dict[str, Any]) -> dict[str, Any]:
@@ -64,46 +83,5 @@ def fetch_params(section: dict[str, Any]) -> dict[str, Any]:
 
 
 def notebook(name: str) -> str:
-    """A report notebook of this checkout, relative to the working directory (like :func:`code`)."""
+    """A report notebook of this checkout, relative to the working directory."""
     return os.path.relpath(SOURCE_ROOT.parents[1] / "notebooks" / f"{name}.ipynb")
-
-
-def weights_input(weights_file: str | None) -> list[str]:
-    """Pretrained weights as a rule input (none when ``weights_file`` is empty).
-
-    A file the workflow fetches lies in the folder that ``fetch_pretrained`` outputs as a whole
-    (``data/pretrained/<name>/``): the input is that folder, so Snakemake schedules the fetch.
-    """
-    if not weights_file:
-        return []
-    path, root = Path(weights_file), Path(PRETRAINED).parts
-    if path.parts[: len(root)] == root and len(path.parts) > len(root) + 1:
-        return [str(Path(*path.parts[: len(root) + 1]))]
-    return [weights_file]
-
-
-def split_tag(split: str) -> str:
-    """A paper split such as '60/10' as a file-name part, '60-10'."""
-    return split.replace("/", "-")
-
-
-def classification_split_files(config: dict[str, Any], dataset: str) -> list[str]:
-    cfg = config["lsenet"]
-    return [
-        f"{SPLITS}/{dataset}/classification/ratio{ratio}_seed{seed}.json"
-        for ratio in cfg["train_ratios"][dataset]
-        for seed in cfg["split_seeds"]
-    ]
-
-
-def retrieval_split_files(config: dict[str, Any], dataset: str) -> list[str]:
-    return [f"{SPLITS}/{dataset}/retrieval/seed{seed}.json" for seed in config["swan"]["run_seeds"]]
-
-
-def zero_shot_split_files(config: dict[str, Any], dataset: str) -> list[str]:
-    cfg = config["dsva"]
-    return [
-        f"{SPLITS}/{dataset}/zero_shot/{split_tag(split)}_seed{seed}.json"
-        for split in cfg["splits"]
-        for seed in cfg["split_seeds"]
-    ]

@@ -1,33 +1,32 @@
-# Shared by every rule file. Helpers live in the rsrepro.workflow module, where they are unit-tested.
+# Shared by every rule file. Helpers live in rsrepro.workflow and rsrepro.paths, where they are tested.
 import sys
 
 from rsrepro.config import ParamsError, load_schema, validate_params
 from rsrepro.data.sources.catalog import CLIP_MODELS, DATASETS
 from rsrepro.data.sources.catalog import PRETRAINED as PRETRAINED_SOURCES
 from rsrepro.training.launch import visible_gpus
-from rsrepro.workflow import (
+from rsrepro.papers import PAPERS
+from rsrepro.paths import (
     BENCHMARKS,
     CHECKSUM_LOCK,
     DOWNLOADS,
     FEATURES,
-    PRETRAINED,
-    RAW,
-    SCRATCH,
     FIGURES,
     LOGS,
+    METRICS,
     PREPARED,
+    PRETRAINED,
+    RAW,
+    REPORTS,
     RESULTS,
+    SCRATCH,
     SPLITS,
-    as_json,
-    classification_split_files,
-    code,
-    fetch_params,
-    notebook,
-    put_interpreter_on_path,
-    retrieval_split_files,
-    split_tag,
-    zero_shot_split_files,
+    classification_split,
+    retrieval_split,
+    weights_input,
+    zero_shot_split,
 )
+from rsrepro.workflow import as_json, fetch_params, notebook, put_interpreter_on_path, tracked
 
 try:
     validate_params(config, load_schema(workflow.source_path("../schemas/params.schema.yaml")))
@@ -48,6 +47,3 @@ ENV = "../envs/rsrepro.yaml"
 # CPU. Which GPU a job gets: `rsrepro launch` claims free ones (rsrepro.training.launch).
 if "gpu" not in workflow.global_resources:
     workflow.register_resource("gpu", len(visible_gpus()))
-
-# Each stage's rule file appends the files it must produce, and `rule all` asks for them.
-ALL_TARGETS = []

@@ -24,14 +24,15 @@ rule fetch_dataset:
     conda:
         ENV
     shell:
-        "rsrepro fetch {wildcards.real} --out {output} --staging {params.staging}"
-        " --lock {params.lock} --params-key data.{wildcards.real} --params {params.cfg:q} > {log} 2>&1"
+        tracked(
+            "rsrepro fetch {wildcards.real} --out {output} --staging {params.staging}"
+            " --lock {params.lock} --params-key data.{wildcards.real} --params {params.cfg:q} > {log} 2>&1"
+        )
 
 
 rule prepare_real:
     input:
         raw=ancient(f"{RAW}/{{real}}"),
-        code=code("data/sources", "data/prepared"),
     output:
         directory(f"{PREPARED}/{{real}}"),
     params:
@@ -44,8 +45,10 @@ rule prepare_real:
     conda:
         ENV
     shell:
-        "rsrepro prepare {wildcards.real} --raw {input.raw} --out {output} --scratch {params.scratch}"
-        " --params {params.cfg:q} > {log} 2>&1"
+        tracked(
+            "rsrepro prepare {wildcards.real} --raw {input.raw} --out {output} --scratch {params.scratch}"
+            " --params {params.cfg:q} > {log} 2>&1"
+        )
 
 
 rule fetch_pretrained:
@@ -60,9 +63,11 @@ rule fetch_pretrained:
     conda:
         ENV
     shell:
-        "rsrepro fetch {wildcards.weights} --out {output} --staging {params.staging}"
-        " --lock {params.lock} --params-key data.pretrained.{wildcards.weights}"
-        " --params {params.cfg:q} > {log} 2>&1"
+        tracked(
+            "rsrepro fetch {wildcards.weights} --out {output} --staging {params.staging}"
+            " --lock {params.lock} --params-key data.pretrained.{wildcards.weights}"
+            " --params {params.cfg:q} > {log} 2>&1"
+        )
 
 
 rule fetch_clip:
@@ -76,8 +81,10 @@ rule fetch_clip:
     conda:
         ENV
     shell:
-        "rsrepro fetch-clip {wildcards.clip} --out {output} --lock {params.lock}"
-        " --params {params.cfg:q} > {log} 2>&1"
+        tracked(
+            "rsrepro fetch-clip {wildcards.clip} --out {output} --lock {params.lock}"
+            " --params {params.cfg:q} > {log} 2>&1"
+        )
 
 
 # SWAN's word embeddings: the rows of a vocabulary (written by the features stage) from GloVe 840B.
@@ -85,7 +92,6 @@ rule glove_vectors:
     input:
         glove=ancient(f"{PRETRAINED}/glove_840b_300d"),
         vocab=f"{FEATURES}/{{dataset}}/vocab.json",
-        code=code("pretrained/glove"),
     output:
         f"{FEATURES}/{{dataset}}/glove_840b_300d.npz",
     log:
@@ -93,9 +99,7 @@ rule glove_vectors:
     conda:
         ENV
     shell:
-        "rsrepro glove-subset --archive {input.glove}/glove.840B.300d.zip --vocab {input.vocab}"
-        " --out {output} > {log} 2>&1"
-
-
-for _weights in config["data"].get("pretrained", {}):
-    ALL_TARGETS.append(f"{PRETRAINED}/{_weights}")
+        tracked(
+            "rsrepro glove-subset --archive {input.glove}/glove.840B.300d.zip --vocab {input.vocab}"
+            " --out {output} > {log} 2>&1"
+        )

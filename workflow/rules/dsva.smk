@@ -1,23 +1,15 @@
 # DSVA: attribute collection (features) -> training (full + select stages) -> per-run metrics -> report.
-from rsrepro.dsva.targets import (
-    DSVA,
-    RUN,
-    aggregate_files,
-    dsva_split_files,
-    image_text_inputs,
-    run_metrics,
-)
-from rsrepro.workflow import weights_input
+from rsrepro.dsva import targets as dsva_targets
+from rsrepro.dsva.targets import DSVA, RUN, dsva_split_files, image_text_inputs, run_metrics
 
 
 wildcard_constraints:
-    variant="faithful|corrected",
+    dsva_variant="|".join(dsva_targets.VARIANTS),
     stage="full|select",
 
 
 rule dsva_image_text:
     input:
-        code("models/dsva", "dsva/attributes", "dsva/images"),
         data=f"{PREPARED}/{{dataset}}",
         splits=lambda w: dsva_split_files(config, w.dataset, int(w.seed)),
     output:
@@ -32,15 +24,16 @@ rule dsva_image_text:
         ENV
     threads: 1
     shell:
-        "rsrepro dsva-image-text --prepared {input.data} --splits {input.splits} --out {output}"
-        " --threads {threads} --params {params.cfg:q} > {log} 2>&1"
+        tracked(
+            "rsrepro dsva-image-text --prepared {input.data} --splits {input.splits} --out {output}"
+            " --threads {threads} --params {params.cfg:q} > {log} 2>&1"
+        )
 
 
 rule dsva_collect_attributes:
     input:
-        code("models/dsva", "dsva/attributes", "dsva/images"),
         data=f"{PREPARED}/{{dataset}}",
-        split=f"{SPLITS}/{{dataset}}/zero_shot/{{split}}_seed{{seed}}.json",
+        split=zero_shot_split("{dataset}", "{split}", "{seed}"),
         image_text=lambda w: image_text_inputs(config, w.dataset, int(w.seed)),
         clip=[ancient(p) for p in weights_input(config["dsva"]["collection"]["clip_model_dir"])],
     output:
@@ -56,53 +49,57 @@ rule dsva_collect_attributes:
         ENV
     threads: 1
     shell:
-        "rsrepro dsva-collect-attributes --prepared {input.data} --split {input.split} --out {output}"
-        " {params.image_text} --threads {threads} --params {params.cfg:q} > {log} 2>&1"
+        tracked(
+            "rsrepro dsva-collect-attributes --prepared {input.data} --split {input.split} --out {output}"
+            " {params.image_text} --threads {threads} --params {params.cfg:q} > {log} 2>&1"
+        )
 
 
 rule dsva_train:
     input:
-        code("models/dsva", "dsva"),
         data=f"{PREPARED}/{{dataset}}",
-        split=f"{SPLITS}/{{dataset}}/zero_shot/{{split}}_seed{{seed}}.json",
+        split=zero_shot_split("{dataset}", "{split}", "{seed}"),
         attributes=f"{RUN}/attributes",
         clip=[ancient(p) for p in weights_input(config["dsva"]["train"]["clip_model_dir"])],
     output:
-        history=f"{RUN}/{{variant}}/{{stage}}/history.json",
-        model=f"{RUN}/{{variant}}/{{stage}}/model.pt",
-        run=f"{RUN}/{{variant}}/{{stage}}/run.json",
+        history=f"{RUN}/{{dsva_variant}}/{{stage}}/history.json",
+        model=f"{RUN}/{{dsva_variant}}/{{stage}}/model.pt",
+        run=f"{RUN}/{{dsva_variant}}/{{stage}}/run.json",
     params:
         cfg=as_json(config["dsva"]["train"]),
     log:
-        f"{LOGS}/dsva/{{dataset}}/{{split}}_seed{{seed}}/{{variant}}_{{stage}}.log",
+        f"{LOGS}/dsva/{{dataset}}/{{split}}_seed{{seed}}/{{dsva_variant}}_{{stage}}.log",
     benchmark:
-        f"{BENCHMARKS}/dsva/{{dataset}}/{{split}}_seed{{seed}}/{{variant}}_{{stage}}.tsv"
+        f"{BENCHMARKS}/dsva/{{dataset}}/{{split}}_seed{{seed}}/{{dsva_variant}}_{{stage}}.tsv"
     conda:
         ENV
     threads: 1
     resources:
         gpu=config["dsva"]["train"]["gpus"],
     shell:
-        "rsrepro launch --gpus {resources.gpu} -- dsva-train --prepared {input.data} --split {input.split} --attributes {input.attributes}"
-        " --stage {wildcards.stage} --variant {wildcards.variant} --out $(dirname {output.history})"
-        " --threads {threads} --params {params.cfg:q} > {log} 2>&1"
+        tracked(
+            "rsrepro launch --gpus {resources.gpu} -- dsva-train --prepared {input.data} --split {input.split} --attributes {input.attributes}"
+            " --stage {wildcards.stage} --variant {wildcards.dsva_variant} --out $(dirname {output.history})"
+            " --threads {threads} --params {params.cfg:q} > {log} 2>&1"
+        )
 
 
 rule dsva_summarize:
     input:
-        code("dsva/summary"),
-        full=f"{RUN}/{{variant}}/full/history.json",
-        select=f"{RUN}/{{variant}}/select/history.json",
+        full=f"{RUN}/{{dsva_variant}}/full/history.json",
+        select=f"{RUN}/{{dsva_variant}}/select/history.json",
     output:
-        f"{RUN}/{{variant}}/metrics.json",
+        f"{RUN}/{{dsva_variant}}/metrics.json",
     log:
-        f"{LOGS}/dsva/{{dataset}}/{{split}}_seed{{seed}}/{{variant}}_summarize.log",
+        f"{LOGS}/dsva/{{dataset}}/{{split}}_seed{{seed}}/{{dsva_variant}}_summarize.log",
     conda:
         ENV
     threads: 1
     shell:
-        "rsrepro dsva-summarize --full $(dirname {input.full}) --select $(dirname {input.select})"
-        " --out {output} > {log} 2>&1"
+        tracked(
+            "rsrepro dsva-summarize --full $(dirname {input.full}) --select $(dirname {input.select})"
+            " --out {output} > {log} 2>&1"
+        )
 
 
 rule dsva_aggregate:
@@ -116,14 +113,13 @@ rule dsva_aggregate:
         ENV
     threads: 1
     shell:
-        "rsrepro dsva-aggregate --metrics {input} --out {output} > {log} 2>&1"
+        tracked("rsrepro dsva-aggregate --metrics {input} --out {output} > {log} 2>&1")
 
 
 rule dsva_report:
     input:
-        reports_code=code("reports/paper_numbers", "reports/figures"),
         notebook=notebook("dsva"),
-        metrics=aggregate_files(config),
+        metrics=dsva_targets.summary_files(config),
     output:
         html=report(
             f"{RESULTS}/reports/dsva.html",
@@ -143,8 +139,8 @@ rule dsva_report:
         ENV
     threads: 1
     shell:
-        "rsrepro render-report --notebook {input.notebook} --executed {output.executed}"
-        " --html {output.html} --params {params.nb:q} > {log} 2>&1"
-
-
-ALL_TARGETS += [*aggregate_files(config), f"{RESULTS}/reports/dsva.html"]
+        tracked(
+            "rsrepro render-report --notebook {input.notebook} --executed {output.executed}"
+            " --html {output.html} --params {params.nb:q} > {log} 2>&1",
+            notebook=notebook("dsva"),
+        )

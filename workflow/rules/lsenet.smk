@@ -6,14 +6,13 @@ LSENET = lsenet_targets.LSENET
 
 
 wildcard_constraints:
-    lsenet_variant="backbone_gap|context|perception_cpr|full",
+    lsenet_variant="|".join(lsenet_targets.VARIANTS),
 
 
 rule lsenet_train:
     input:
-        code("models/lsenet", "lsenet/train", "lsenet/evaluate", "training"),
         prepared=f"{PREPARED}/{{dataset}}",
-        split=f"{SPLITS}/{{dataset}}/classification/ratio{{ratio}}_seed{{seed}}.json",
+        split=classification_split("{dataset}", "{ratio}", "{seed}"),
         weights=[ancient(path) for path in lsenet_targets.weights_inputs(config)],
     output:
         metrics=f"{LSENET}/{{dataset}}/{{lsenet_variant}}/ratio{{ratio}}_seed{{seed}}/metrics.json",
@@ -32,8 +31,10 @@ rule lsenet_train:
     resources:
         gpu=config["lsenet"]["train"]["gpus"],
     shell:
-        "OMP_NUM_THREADS={threads} rsrepro launch --gpus {resources.gpu} -- lsenet-train --prepared {input.prepared} --split {input.split}"
-        " --out-dir {params.out_dir} --variant {wildcards.lsenet_variant} --params {params.cfg:q} > {log} 2>&1"
+        tracked(
+            "OMP_NUM_THREADS={threads} rsrepro launch --gpus {resources.gpu} -- lsenet-train --prepared {input.prepared} --split {input.split}"
+            " --out-dir {params.out_dir} --variant {wildcards.lsenet_variant} --params {params.cfg:q} > {log} 2>&1"
+        )
 
 
 rule lsenet_aggregate:
@@ -49,22 +50,20 @@ rule lsenet_aggregate:
         ENV
     threads: 1
     shell:
-        "rsrepro lsenet-aggregate --metrics {input} --out {output} > {log} 2>&1"
+        tracked("rsrepro lsenet-aggregate --metrics {input} --out {output} > {log} 2>&1")
 
 
 rule lsenet_report:
     input:
-        code("models/lsenet", "lsenet/analysis"),
-        reports_code=code("reports/paper_numbers", "reports/figures"),
         notebook=notebook("lsenet"),
+        summaries=lsenet_targets.summary_files(config),
+        runs=[run[name] for run in lsenet_targets.report_runs(config) for name in ("model", "history", "metrics")],
         prepared=[f"{PREPARED}/{dataset}" for dataset in config["lsenet"]["datasets"]],
-        summaries=lsenet_targets.summaries(config),
-        models=lsenet_targets.report_models(config),
     output:
-        executed=f"{RESULTS}/reports/lsenet.ipynb",
+        executed=f"{REPORTS}/lsenet.ipynb",
         key_figure=report(f"{FIGURES}/lsenet/curves.png", caption="../report/figure.rst", category="Key figures"),
         html=report(
-            f"{RESULTS}/reports/lsenet.html",
+            f"{REPORTS}/lsenet.html",
             caption="../report/paper.rst",
             category="Reports",
             labels={"report": "LSE-Net"},
@@ -72,7 +71,9 @@ rule lsenet_report:
     params:
         nb=as_json(
             {
-                "datasets": config["lsenet"]["datasets"],
+                "summary_files": dict(zip(config["lsenet"]["datasets"], lsenet_targets.summary_files(config))),
+                "runs": lsenet_targets.report_runs(config),
+                "maps_run": lsenet_targets.maps_run(config),
                 "report": config["lsenet"]["report"],
                 "figures_dir": f"{FIGURES}/lsenet",
             }
@@ -85,8 +86,22 @@ rule lsenet_report:
         ENV
     threads: 1
     shell:
-        "rsrepro render-report --notebook {input.notebook} --executed {output.executed}"
-        " --html {output.html} --params {params.nb:q} > {log} 2>&1"
+        tracked(
+            "rsrepro render-report --notebook {input.notebook} --executed {output.executed}"
+            " --html {output.html} --params {params.nb:q} > {log} 2>&1",
+            notebook=notebook("lsenet"),
+        )
 
 
-ALL_TARGETS += lsenet_targets.summaries(config) + [f"{RESULTS}/reports/lsenet.html"]
+rule lsenet_per_class:
+    input:
+        summary=lsenet_targets.summary_file("{dataset}"),
+    output:
+        lsenet_targets.per_class_plot("{dataset}"),
+    log:
+        f"{LOGS}/lsenet/{{dataset}}/per_class.log",
+    conda:
+        ENV
+    threads: 1
+    shell:
+        tracked("rsrepro lsenet-per-class --summary {input.summary} --out {output} > {log} 2>&1")

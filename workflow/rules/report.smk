@@ -6,15 +6,14 @@ from rsrepro.reports import targets as report_targets
 
 
 wildcard_constraints:
-    paper="|".join(report_targets.PAPERS),
+    paper="|".join(PAPERS),
 
 
 rule headline_metrics:
     input:
-        code("reports/headline", "reports/paper_numbers"),
         summaries=lambda w: report_targets.summary_files(config)[w.paper],
     output:
-        f"{report_targets.METRICS}/{{paper}}.json",
+        f"{METRICS}/{{paper}}.json",
     log:
         f"{LOGS}/report/headline_{{paper}}.log",
     benchmark:
@@ -23,52 +22,35 @@ rule headline_metrics:
         ENV
     threads: 1
     shell:
-        "rsrepro headline-metrics --paper {wildcards.paper} --out {output} {input.summaries} > {log} 2>&1"
+        tracked("rsrepro headline-metrics --paper {wildcards.paper} --out {output} {input.summaries} > {log} 2>&1")
 
 
 rule plot_curves:
     input:
-        code("reports/plot_data"),
-        histories=lambda w: report_targets.history_files(config, w.paper, w.dataset),
+        histories=lambda w: PAPERS[w.paper].history_files(config, w.dataset),
     output:
-        f"{report_targets.PLOTS}/{{paper}}/{{dataset}}/curves.csv",
+        report_targets.curves_file("{paper}", "{dataset}"),
     log:
         f"{LOGS}/report/curves_{{paper}}_{{dataset}}.log",
     conda:
         ENV
     threads: 1
     shell:
-        "rsrepro plot-curves --paper {wildcards.paper} --out {output} {input.histories} > {log} 2>&1"
-
-
-rule plot_lsenet_per_class:
-    input:
-        code("reports/plot_data"),
-        summary=f"{RESULTS}/lsenet/{{dataset}}/summary.json",
-    output:
-        f"{report_targets.PLOTS}/lsenet/{{dataset}}/per_class.csv",
-    log:
-        f"{LOGS}/report/per_class_lsenet_{{dataset}}.log",
-    conda:
-        ENV
-    threads: 1
-    shell:
-        "rsrepro plot-per-class --summary {input.summary} --out {output} > {log} 2>&1"
+        tracked("rsrepro plot-curves --paper {wildcards.paper} --out {output} {input.histories} > {log} 2>&1")
 
 
 rule index_report:
     input:
-        code("reports"),
         notebook=notebook("index"),
         summaries=[f for files in report_targets.summary_files(config).values() for f in files],
     output:
         html=report(
-            f"{report_targets.REPORTS}/index.html",
+            f"{REPORTS}/index.html",
             caption="../report/index.rst",
             category="Reports",
             labels={"report": "index"},
         ),
-        executed=f"{report_targets.REPORTS}/index.ipynb",
+        executed=f"{REPORTS}/index.ipynb",
         headline_figure=report(
             f"{FIGURES}/index/headline.png", caption="../report/headline.rst", category="Key figures"
         ),
@@ -92,8 +74,11 @@ rule index_report:
         ENV
     threads: 1
     shell:
-        "rsrepro render-report --notebook {input.notebook} --executed {output.executed}"
-        " --html {output.html} --params {params.nb:q} > {log} 2>&1"
+        tracked(
+            "rsrepro render-report --notebook {input.notebook} --executed {output.executed}"
+            " --html {output.html} --params {params.nb:q} > {log} 2>&1",
+            notebook=notebook("index"),
+        )
 
 
 # What `dvc pull` restores (the outputs of dvc.yaml's stage) is upstream of these. DVC does not keep
@@ -102,6 +87,3 @@ rule index_report:
 rule restored:
     input:
         report_targets.restored_targets(config),
-
-
-ALL_TARGETS += report_targets.final_targets(config)

@@ -8,13 +8,12 @@ SWAN_DIR = f"{RESULTS}/swan"
 
 
 wildcard_constraints:
-    variant="faithful|corrected",
+    swan_variant="|".join(swan_targets.VARIANTS),
 
 
 rule swan_vocab:
     input:
         data=f"{PREPARED}/{{dataset}}",
-        code=code("swan/text"),
     output:
         f"{FEATURES}/{{dataset}}/vocab.json",
     params:
@@ -27,39 +26,40 @@ rule swan_vocab:
         ENV
     threads: 1
     shell:
-        "rsrepro swan-vocab --prepared {input.data} --out {output} --params {params.cfg:q} > {log} 2>&1"
+        tracked("rsrepro swan-vocab --prepared {input.data} --out {output} --params {params.cfg:q} > {log} 2>&1")
 
 
 rule swan_train:
     input:
         data=f"{PREPARED}/{{dataset}}",
-        split=f"{SPLITS}/{{dataset}}/retrieval/seed{{seed}}.json",
+        split=retrieval_split("{dataset}", "{seed}"),
         vocab=f"{FEATURES}/{{dataset}}/vocab.json",
         vectors=lambda w: swan_targets.word_vectors_inputs(config, w.dataset),
         weights=[ancient(path) for path in swan_targets.backbone_weights_inputs(config)],
-        code=code("models/swan", "swan", "metrics/retrieval"),
     output:
-        model=f"{SWAN_DIR}/{{dataset}}/{{variant}}/seed{{seed}}/model.pt",
-        history=f"{SWAN_DIR}/{{dataset}}/{{variant}}/seed{{seed}}/history.json",
-        metrics=f"{SWAN_DIR}/{{dataset}}/{{variant}}/seed{{seed}}/metrics.json",
-        embeddings=f"{SWAN_DIR}/{{dataset}}/{{variant}}/seed{{seed}}/embeddings.npz",
+        model=f"{SWAN_DIR}/{{dataset}}/{{swan_variant}}/seed{{seed}}/model.pt",
+        history=f"{SWAN_DIR}/{{dataset}}/{{swan_variant}}/seed{{seed}}/history.json",
+        metrics=f"{SWAN_DIR}/{{dataset}}/{{swan_variant}}/seed{{seed}}/metrics.json",
+        embeddings=f"{SWAN_DIR}/{{dataset}}/{{swan_variant}}/seed{{seed}}/embeddings.npz",
     params:
         cfg=as_json({k: config["swan"][k] for k in ("model", "train")}),
         out_dir=lambda w, output: os.path.dirname(output.model),
         vectors=lambda w, input: f"--vectors {input.vectors}" if input.vectors else "",
     log:
-        f"{LOGS}/swan/{{dataset}}/{{variant}}_seed{{seed}}_train.log",
+        f"{LOGS}/swan/{{dataset}}/{{swan_variant}}_seed{{seed}}_train.log",
     benchmark:
-        f"{BENCHMARKS}/swan/{{dataset}}/{{variant}}_seed{{seed}}_train.tsv"
+        f"{BENCHMARKS}/swan/{{dataset}}/{{swan_variant}}_seed{{seed}}_train.tsv"
     conda:
         ENV
     threads: config["swan"]["threads"]
     resources:
         gpu=config["swan"]["train"]["gpus"],
     shell:
-        "rsrepro launch --gpus {resources.gpu} -- swan-train --prepared {input.data} --split {input.split}"
-        " --vocab {input.vocab} --out-dir {params.out_dir} --variant {wildcards.variant} --threads {threads}"
-        " {params.vectors} --params {params.cfg:q} > {log} 2>&1"
+        tracked(
+            "rsrepro launch --gpus {resources.gpu} -- swan-train --prepared {input.data} --split {input.split}"
+            " --vocab {input.vocab} --out-dir {params.out_dir} --variant {wildcards.swan_variant} --threads {threads}"
+            " {params.vectors} --params {params.cfg:q} > {log} 2>&1"
+        )
 
 
 rule swan_aggregate:
@@ -75,15 +75,14 @@ rule swan_aggregate:
         ENV
     threads: 1
     shell:
-        "rsrepro swan-aggregate --out {output} {input} > {log} 2>&1"
+        tracked("rsrepro swan-aggregate --out {output} {input} > {log} 2>&1")
 
 
 rule swan_report:
     input:
-        reports_code=code("reports/paper_numbers", "reports/figures"),
         notebook=notebook("swan"),
         prepared=[f"{PREPARED}/{d}" for d in config["swan"]["datasets"]],
-        aggregates=swan_targets.aggregate_files(config),
+        aggregates=swan_targets.summary_files(config),
         histories=[f for d in config["swan"]["datasets"] for f in swan_targets.run_files(config, d, "history.json")],
         embeddings=[
             f for d in config["swan"]["datasets"] for f in swan_targets.run_files(config, d, "embeddings.npz")
@@ -119,8 +118,8 @@ rule swan_report:
         ENV
     threads: 1
     shell:
-        "rsrepro render-report --notebook {input.notebook} --executed {output.executed} --html {output.html}"
-        " --params {params.nb:q} > {log} 2>&1"
-
-
-ALL_TARGETS += swan_targets.final_targets(config)
+        tracked(
+            "rsrepro render-report --notebook {input.notebook} --executed {output.executed} --html {output.html}"
+            " --params {params.nb:q} > {log} 2>&1",
+            notebook=notebook("swan"),
+        )

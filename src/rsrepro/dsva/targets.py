@@ -1,4 +1,5 @@
-"""Paths of the DSVA workflow (plain functions of ``config``; the rule file uses them)."""
+"""What the workflow knows of DSVA (its entry in :mod:`rsrepro.papers`): file lists of its rules, its
+variants, and the headline rows of its aggregates. Plain functions of the Snakemake config."""
 
 from __future__ import annotations
 
@@ -6,15 +7,25 @@ import re
 from pathlib import Path
 from typing import Any
 
-from rsrepro.workflow import RESULTS, SPLITS, split_tag, zero_shot_split_files
+from rsrepro.io import read_json
+from rsrepro.paths import REPORTS, paper_dir, split_tag, zero_shot_split
+from rsrepro.reports import paper_numbers
+from rsrepro.reports.headline import Headline
 
-DSVA = f"{RESULTS}/dsva"
+NAME = "dsva"
+TITLE = "DSVA"
+VARIANTS = ("faithful", "corrected")  # the released code's behaviour; each of its quirks fixed
+CURVE_METRIC = "zsl"
+# "paper" picks epochs on the test set as the released code does (comparable with the paper's number);
+# "validation" is the honest selection on pseudo-unseen validation classes.
+HEADLINE_PROTOCOLS = ("paper", "validation")
+DSVA = paper_dir(NAME)
 RUN = DSVA + "/{dataset}/{split}_seed{seed}"
 
 
 def dsva_split_files(config: dict[str, Any], dataset: str, seed: int) -> list[str]:
     """The zero-shot split files of one split seed (the image-text model serves all of them)."""
-    return [f"{SPLITS}/{dataset}/zero_shot/{split_tag(s)}_seed{seed}.json" for s in config["dsva"]["splits"]]
+    return [zero_shot_split(dataset, split_tag(s), seed) for s in config["dsva"]["splits"]]
 
 
 def image_text_inputs(config: dict[str, Any], dataset: str, seed: int) -> list[str]:
@@ -28,7 +39,7 @@ def run_dirs(config: dict[str, Any], dataset: str) -> list[str]:
     """One run per split file ("60-10_seed0") and variant."""
     return [
         f"{DSVA}/{dataset}/{Path(split_file).stem}/{variant}"
-        for split_file in zero_shot_split_files(config, dataset)
+        for split_file in split_files(config, dataset)
         for variant in config["dsva"]["variants"]
     ]
 
@@ -37,7 +48,7 @@ def run_metrics(config: dict[str, Any], dataset: str) -> list[str]:
     return [f"{d}/metrics.json" for d in run_dirs(config, dataset)]
 
 
-def aggregate_files(config: dict[str, Any]) -> list[str]:
+def summary_files(config: dict[str, Any]) -> list[str]:
     return [f"{DSVA}/{dataset}/metrics.json" for dataset in config["dsva"]["datasets"]]
 
 
@@ -48,3 +59,44 @@ def run_key(metrics_path: str | Path) -> dict[str, Any]:
         raise ValueError(f"not a DSVA run metrics path: {metrics_path}")
     dataset, split, seed, variant = m.groups()
     return {"dataset": dataset, "split": split.replace("-", "/"), "seed": int(seed), "variant": variant}
+
+
+def split_files(config: dict[str, Any], dataset: str) -> list[str]:
+    cfg = config["dsva"]
+    return [
+        zero_shot_split(dataset, split_tag(split), seed)
+        for split in cfg["splits"]
+        for seed in cfg["split_seeds"]
+    ]
+
+
+def history_files(config: dict[str, Any], dataset: str) -> list[str]:
+    return [f"{run}/full/history.json" for run in run_dirs(config, dataset)]
+
+
+def global_batch(config: dict[str, Any]) -> tuple[str, int]:
+    train = config["dsva"]["train"]
+    return "dsva.train.ways x dsva.train.shots", train["ways"] * train["shots"]
+
+
+def final_targets(config: dict[str, Any]) -> list[str]:
+    return [*summary_files(config), f"{REPORTS}/{NAME}.html"]
+
+
+def headlines(summary_file: str) -> list[Headline]:
+    """ZSL accuracy and GZSL H per split, variant and protocol (``dsva/<ds>/metrics.json``)."""
+    return [
+        Headline(
+            paper=NAME,
+            dataset=row["dataset"],
+            setting=f"{row['split']} {row['variant']}, {row['protocol']} epochs",
+            metric=label,
+            reproduced=100 * row[key],
+            runs=row["runs"],
+            paper_value=paper_numbers.dsva_paper_number(row["dataset"], row["split"], key),
+            note="the paper picks epochs on the test set" if row["protocol"] == "validation" else "",
+        )
+        for row in read_json(summary_file)["mean_over_seeds"]
+        if row["protocol"] in HEADLINE_PROTOCOLS
+        for key, label in (("zsl", "ZSL"), ("H", "GZSL H"))
+    ]

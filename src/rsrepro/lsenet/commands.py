@@ -23,6 +23,13 @@ def add_commands(subparsers: Any) -> None:
     agg.add_argument("--out", type=Path, required=True, help="summary JSON to write")
     agg.set_defaults(handler=_aggregate)
 
+    per_class = subparsers.add_parser(
+        "lsenet-per-class", help="per-class accuracy of a summary as CSV for DVC"
+    )
+    per_class.add_argument("--summary", type=Path, required=True, help="the dataset's summary.json")
+    per_class.add_argument("--out", type=Path, required=True, help="CSV to write")
+    per_class.set_defaults(handler=_per_class)
+
 
 def _train(args: argparse.Namespace) -> None:
     from rsrepro.lsenet.train import train_run
@@ -36,3 +43,10 @@ def _aggregate(args: argparse.Namespace) -> None:
     from rsrepro.lsenet.evaluate import aggregate
 
     aggregate(args.metrics, args.out)
+
+
+def _per_class(args: argparse.Namespace) -> None:
+    from rsrepro.lsenet.evaluate import per_class_rows
+    from rsrepro.reports.plot_data import write_csv
+
+    write_csv(args.out, per_class_rows(args.summary))

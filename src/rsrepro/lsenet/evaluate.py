@@ -105,3 +105,14 @@ def aggregate(metric_files: Sequence[str | Path], out: str | Path) -> None:
     runs = [read_json(p) for p in metric_files]
     datasets = sorted({r["dataset"] for r in runs})
     write_json(out, {"datasets": datasets, "classes": runs[0]["classes"], "rows": summarize(runs)})
+
+
+def per_class_rows(summary_file: str | Path) -> list[dict[str, Any]]:
+    """Per-class accuracy of the full model, from the confusion matrix summed over its runs (a DVC plot)."""
+    summary = read_json(summary_file)
+    confusion = sum(np.array(row["confusion_sum"]) for row in summary["rows"] if row["variant"] == "full")
+    correct, total = np.diag(confusion), confusion.sum(axis=1)
+    return [
+        {"class": name, "accuracy": float(c / n) if n else float("nan")}
+        for name, c, n in zip(summary["classes"], correct, total, strict=True)
+    ]

@@ -1,12 +1,22 @@
-"""File lists for the LSE-Net rules (plain functions of the Snakemake config)."""
+"""What the workflow knows of LSE-Net (its entry in :mod:`rsrepro.papers`): file lists of its rules,
+its variants, and the headline rows of its summaries. Plain functions of the Snakemake config."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from rsrepro.workflow import RESULTS, weights_input
+from rsrepro.io import read_json
+from rsrepro.paths import PLOTS, PREPARED, REPORTS, classification_split, paper_dir, weights_input
+from rsrepro.reports import paper_numbers
+from rsrepro.reports.headline import Headline
 
-LSENET = f"{RESULTS}/lsenet"
+NAME = "lsenet"
+TITLE = "LSE-Net"
+# backbone+GAP, + extractor, + perception with CPR only, the full model (CACPR): the ablation's steps
+VARIANTS = ("backbone_gap", "context", "perception_cpr", "full")
+CURVE_METRIC = "train_acc"  # the per-epoch value of history.json that the DVC curve plots
+LSENET = paper_dir(NAME)
+RUN_FILES = (("model", "pt"), ("history", "json"), ("metrics", "json"))
 
 
 def run_dir(dataset: str, variant: str, ratio: float | str, seed: int | str) -> str:
@@ -36,21 +46,92 @@ def run_metrics(config: dict[str, Any], dataset: str) -> list[str]:
     return [f"{run_dir(dataset, *run)}/metrics.json" for run in runs(config, dataset)]
 
 
+def history_files(config: dict[str, Any], dataset: str) -> list[str]:
+    return [f"{run_dir(dataset, *run)}/history.json" for run in runs(config, dataset)]
+
+
+def split_files(config: dict[str, Any], dataset: str) -> list[str]:
+    cfg = config["lsenet"]
+    return [
+        classification_split(dataset, ratio, seed)
+        for ratio in cfg["train_ratios"][dataset]
+        for seed in cfg["split_seeds"]
+    ]
+
+
 def summary_file(dataset: str) -> str:
     return f"{LSENET}/{dataset}/summary.json"
 
 
-def summaries(config: dict[str, Any]) -> list[str]:
+def summary_files(config: dict[str, Any]) -> list[str]:
     return [summary_file(dataset) for dataset in config["lsenet"]["datasets"]]
 
 
-def report_models(config: dict[str, Any]) -> list[str]:
-    """Models of the first dataset's runs: the report draws its maps and peak-hit rates from them."""
-    dataset = config["lsenet"]["datasets"][0]
-    return [f"{run_dir(dataset, *run)}/model.pt" for run in runs(config, dataset)]
+def per_class_plot(dataset: str) -> str:
+    """Per-class accuracy of the full model (DVC plots it as bars)."""
+    return f"{PLOTS}/per_class/{NAME}_{dataset}.csv"
+
+
+def report_runs(config: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every run the report reads (its curves, speeds, peak-hit rates), with the files behind it."""
+    return [
+        {
+            "dataset": dataset,
+            "variant": variant,
+            "train_ratio": ratio,
+            "seed": seed,
+            **{name: f"{run_dir(dataset, variant, ratio, seed)}/{name}.{ext}" for name, ext in RUN_FILES},
+            "split": classification_split(dataset, ratio, seed),
+            "prepared": f"{PREPARED}/{dataset}",
+        }
+        for dataset in config["lsenet"]["datasets"]
+        for variant, ratio, seed in runs(config, dataset)
+    ]
+
+
+def maps_run(config: dict[str, Any]) -> dict[str, Any]:
+    """The run whose attention / CPR / CACPR maps the report draws: the full model on the first dataset,
+    largest train ratio, first split seed."""
+    cfg = config["lsenet"]
+    dataset = cfg["datasets"][0]
+    ratio, seed = max(cfg["train_ratios"][dataset]), cfg["split_seeds"][0]
+    return next(
+        run
+        for run in report_runs(config)
+        if (run["dataset"], run["variant"], run["train_ratio"], run["seed"]) == (dataset, "full", ratio, seed)
+    )
 
 
 def weights_inputs(config: dict[str, Any]) -> list[str]:
     """The pretrained backbone weights as a training input, when a file is configured."""
     model = config["lsenet"]["model"]
     return weights_input(model["weights_file"] if model["pretrained"] else None)
+
+
+def global_batch(config: dict[str, Any]) -> tuple[str, int]:
+    """The params key of the global training batch (which the GPUs of a DDP run share) and its size."""
+    return "lsenet.train.batch_size", config["lsenet"]["train"]["batch_size"]
+
+
+def final_targets(config: dict[str, Any]) -> list[str]:
+    per_class = [per_class_plot(dataset) for dataset in config["lsenet"]["datasets"]]
+    return [*summary_files(config), *per_class, f"{REPORTS}/{NAME}.html"]
+
+
+def headlines(summary_file: str) -> list[Headline]:
+    """Overall accuracy of the full model per dataset and train ratio (``lsenet/<ds>/summary.json``)."""
+    summary = read_json(summary_file)
+    return [
+        Headline(
+            paper=NAME,
+            dataset=dataset,
+            setting=f"train {round(100 * row['train_ratio'])}%",
+            metric="OA",
+            reproduced=100 * row["oa_mean"],
+            runs=row["n_runs"],
+            note=paper_numbers.LSENET_RECORDS_NOTE if dataset in paper_numbers.LSENET_RECORDS else "",
+        )
+        for dataset in summary["datasets"]
+        for row in summary["rows"]
+        if row["variant"] == "full"
+    ]

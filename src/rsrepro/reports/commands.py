@@ -17,27 +17,19 @@ def add_commands(subparsers: Any) -> None:
     report.add_argument("--params", type=json_object, default={}, help="notebook parameters as JSON")
     report.set_defaults(handler=_render)
 
-    papers = ("lsenet", "swan", "dsva")
     headline = subparsers.add_parser(
         "headline-metrics", help="a paper's headline numbers as DVC metrics JSON"
     )
-    headline.add_argument("--paper", choices=papers, required=True)
+    headline.add_argument("--paper", required=True, help="a paper of rsrepro.papers")
     headline.add_argument("--out", type=Path, required=True)
     headline.add_argument("summaries", nargs="+", help="the paper's summary files")
     headline.set_defaults(handler=_headline)
 
     curves = subparsers.add_parser("plot-curves", help="training curves (mean per variant) as CSV for DVC")
-    curves.add_argument("--paper", choices=papers, required=True)
+    curves.add_argument("--paper", required=True, help="a paper of rsrepro.papers")
     curves.add_argument("--out", type=Path, required=True)
     curves.add_argument("histories", nargs="+", help="history.json of every run")
     curves.set_defaults(handler=_curves)
-
-    per_class = subparsers.add_parser("plot-per-class", help="LSE-Net per-class accuracy as CSV for DVC")
-    per_class.add_argument(
-        "--summary", type=Path, required=True, help="results/lsenet/<dataset>/summary.json"
-    )
-    per_class.add_argument("--out", type=Path, required=True)
-    per_class.set_defaults(handler=_per_class)
 
 
 def _render(args: argparse.Namespace) -> None:
@@ -57,9 +49,3 @@ def _curves(args: argparse.Namespace) -> None:
     from rsrepro.reports.plot_data import curves, write_csv
 
     write_csv(args.out, curves(args.paper, args.histories))
-
-
-def _per_class(args: argparse.Namespace) -> None:
-    from rsrepro.reports.plot_data import lsenet_per_class, write_csv
-
-    write_csv(args.out, lsenet_per_class(args.summary))

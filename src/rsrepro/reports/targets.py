@@ -1,56 +1,52 @@
-"""File lists of the report rules (plain functions of the Snakemake config)."""
+"""File lists of the report rules and the DAG's final targets (plain functions of the Snakemake config)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from rsrepro.dsva import targets as dsva_targets
-from rsrepro.lsenet import targets as lsenet_targets
-from rsrepro.swan import targets as swan_targets
-from rsrepro.workflow import RESULTS
-
-PAPERS = ("lsenet", "swan", "dsva")
-METRICS = f"{RESULTS}/metrics"
-PLOTS = f"{RESULTS}/plots"
-REPORTS = f"{RESULTS}/reports"
+from rsrepro.papers import PAPERS
+from rsrepro.paths import FIGURES, METRICS, PLOTS, PRETRAINED, REPORTS
 
 
 def summary_files(config: dict[str, Any]) -> dict[str, list[str]]:
-    """paper -> the per-dataset summary files its workflow writes (what the headline adapters read)."""
-    return {
-        "lsenet": lsenet_targets.summaries(config),
-        "swan": swan_targets.aggregate_files(config),
-        "dsva": dsva_targets.aggregate_files(config),
-    }
+    """paper -> the per-dataset summary files its workflow writes (what its headline rows read)."""
+    return {name: paper.summary_files(config) for name, paper in PAPERS.items()}
 
 
-def history_files(config: dict[str, Any], paper: str, dataset: str) -> list[str]:
-    if paper == "lsenet":
-        return [
-            f"{lsenet_targets.run_dir(dataset, *run)}/history.json"
-            for run in lsenet_targets.runs(config, dataset)
-        ]
-    if paper == "swan":
-        return swan_targets.run_files(config, dataset, "history.json")
-    return [f"{run}/full/history.json" for run in dsva_targets.run_dirs(config, dataset)]
+def curves_file(paper: str, dataset: str) -> str:
+    return f"{PLOTS}/curves/{paper}_{dataset}.csv"
 
 
 def plot_files(config: dict[str, Any]) -> list[str]:
-    files = [
-        f"{PLOTS}/{paper}/{dataset}/curves.csv" for paper in PAPERS for dataset in config[paper]["datasets"]
-    ]
-    return files + [f"{PLOTS}/lsenet/{dataset}/per_class.csv" for dataset in config["lsenet"]["datasets"]]
+    return [curves_file(name, dataset) for name in PAPERS for dataset in config[name]["datasets"]]
 
 
 def metrics_files() -> list[str]:
-    return [f"{METRICS}/{paper}.json" for paper in PAPERS]
+    return [f"{METRICS}/{name}.json" for name in PAPERS]
 
 
 def restored_targets(config: dict[str, Any]) -> list[str]:
-    """The newest files that dvc.yaml's stage versions: their upstream jobs are the trained runs."""
-    summaries = [f for files in summary_files(config).values() for f in files]
-    return summaries + metrics_files() + plot_files(config)
+    """What dvc.yaml's stage versions (every final target but the rendered reports): after a pull their
+    upstream jobs, the trained runs included, are marked up to date."""
+    return [path for path in final_targets(config) if not path.startswith(f"{REPORTS}/")]
+
+
+def data_targets(config: dict[str, Any]) -> list[str]:
+    """Every split file the papers' runs use, every configured pretrained weight, and the synthetic
+    dataset's contact sheet when it is used."""
+    files = [
+        f
+        for name, paper in PAPERS.items()
+        for d in config[name]["datasets"]
+        for f in paper.split_files(config, d)
+    ]
+    files += [f"{PRETRAINED}/{weights}" for weights in config["data"].get("pretrained", {})]
+    if any("synthetic" in config[name]["datasets"] for name in PAPERS):
+        files.append(f"{FIGURES}/synthetic/contact_sheet.png")
+    return files
 
 
 def final_targets(config: dict[str, Any]) -> list[str]:
-    return metrics_files() + plot_files(config) + [f"{REPORTS}/index.html"]
+    """What ``rule all`` asks for: the data, every paper's summaries and report, the DVC files, the index."""
+    papers = [f for paper in PAPERS.values() for f in paper.final_targets(config)]
+    return data_targets(config) + papers + metrics_files() + plot_files(config) + [f"{REPORTS}/index.html"]

@@ -1,12 +1,21 @@
-"""Rule-side helpers for workflow/rules/swan.smk: plain functions of the Snakemake ``config``."""
+"""What the workflow knows of SWAN (its entry in :mod:`rsrepro.papers`): file lists of its rules, its
+variants, and the headline rows of its aggregates. Plain functions of the Snakemake config."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from rsrepro.workflow import FEATURES, RESULTS, weights_input
+from rsrepro.io import read_json
+from rsrepro.paths import FEATURES, REPORTS, paper_dir, retrieval_split, weights_input
+from rsrepro.reports import paper_numbers
+from rsrepro.reports.headline import Headline
 
-SWAN = f"{RESULTS}/swan"
+NAME = "swan"
+TITLE = "SWAN"
+VARIANTS = ("faithful", "corrected")  # the released code's behaviour; each of its quirks fixed
+CURVE_METRIC = "val_mR"
+SWAN = paper_dir(NAME)
 
 
 def run_dirs(config: dict[str, Any], dataset: str) -> list[str]:
@@ -18,6 +27,14 @@ def run_dirs(config: dict[str, Any], dataset: str) -> list[str]:
 
 def run_files(config: dict[str, Any], dataset: str, name: str) -> list[str]:
     return [f"{run}/{name}" for run in run_dirs(config, dataset)]
+
+
+def history_files(config: dict[str, Any], dataset: str) -> list[str]:
+    return run_files(config, dataset, "history.json")
+
+
+def split_files(config: dict[str, Any], dataset: str) -> list[str]:
+    return [retrieval_split(dataset, seed) for seed in config["swan"]["run_seeds"]]
 
 
 def vocab_file(dataset: str) -> str:
@@ -37,9 +54,30 @@ def backbone_weights_inputs(config: dict[str, Any]) -> list[str]:
     return weights_input(config["swan"]["model"]["backbone_weights"])
 
 
-def aggregate_files(config: dict[str, Any]) -> list[str]:
+def summary_files(config: dict[str, Any]) -> list[str]:
     return [f"{SWAN}/{dataset}/metrics.json" for dataset in config["swan"]["datasets"]]
 
 
+def global_batch(config: dict[str, Any]) -> tuple[str, int]:
+    return "swan.train.batch_size", config["swan"]["train"]["batch_size"]
+
+
 def final_targets(config: dict[str, Any]) -> list[str]:
-    return [*aggregate_files(config), f"{RESULTS}/reports/swan.html"]
+    return [*summary_files(config), f"{REPORTS}/{NAME}.html"]
+
+
+def headlines(summary_file: str) -> list[Headline]:
+    """mR per variant, mean over runs (``swan/<ds>/metrics.json``; the dataset is the folder name)."""
+    dataset = Path(summary_file).parent.name
+    return [
+        Headline(
+            paper=NAME,
+            dataset=dataset,
+            setting=variant,
+            metric="mR",
+            reproduced=result["mean"]["mR"],
+            runs=result["runs"],
+            paper_value=paper_numbers.swan_paper_mr(dataset),
+        )
+        for variant, result in read_json(summary_file).items()
+    ]
