@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from rsrepro.data.prepared import PreparedWriter
+from rsrepro.training.run import RunOutputs
 
 COLOURS = np.array([[230, 40, 40], [40, 200, 60], [50, 80, 230], [230, 210, 40]], dtype=np.uint8)
 
@@ -34,3 +35,19 @@ def write_tiny_dataset(root: Path, n_classes: int = 4, per_class: int = 30, size
         meta = pd.DataFrame(rows, columns=["file", "class_idx", "class_name", "scene", "official_split"])
         writer.finish(meta, [f"class{c}" for c in range(n_classes)], key_masks=masks)
     return root
+
+
+def run_outputs(out_dir: Path) -> RunOutputs:
+    """The run contract's files in one folder, as the workflow lays them out."""
+    return RunOutputs(
+        out_dir / "model.pt", out_dir / "history.json", out_dir / "test_outputs.npz", out_dir / "checkpoints"
+    )
+
+
+def train_and_evaluate(prepared: Path, split: Path, out_dir: Path, cfg: dict, variant: str) -> dict:
+    """What the lsenet_train and lsenet_evaluate jobs do for one run; returns its metrics."""
+    from rsrepro.lsenet.evaluate import evaluate_run
+    from rsrepro.lsenet.train import train_run
+
+    train_run(prepared, split, run_outputs(out_dir), cfg, variant)
+    return evaluate_run(out_dir / "test_outputs.npz", out_dir / "history.json", out_dir / "metrics.json")

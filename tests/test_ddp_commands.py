@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from rsrepro.io import read_json
+from tests.lsenet_data import run_outputs
 from tests.test_lsenet_training import tiny_config
 from tests.test_swan_train import CFG as SWAN_CFG
 
@@ -38,10 +39,20 @@ def _rsrepro(*args: str | Path, ranks: int) -> str:
 
 def _lsenet_args(dataset: tuple[Path, Path], out: Path, **train: object) -> list[str | Path]:
     prepared, split = dataset
+    files = run_outputs(out)
     return [
-        "lsenet-train", "--prepared", prepared, "--split", split, "--out-dir", out, "--variant", "full",
-        "--params", json.dumps(tiny_config(**train)),
+        "lsenet-train", "--prepared", prepared, "--split", split, "--model", files.model,
+        "--history", files.history, "--test-outputs", files.test_outputs, "--checkpoints", files.checkpoints,
+        "--variant", "full", "--params", json.dumps(tiny_config(**train)),
     ]  # fmt: skip
+
+
+def _lsenet_metrics(out: Path) -> dict:
+    _rsrepro(
+        "lsenet-evaluate", "--test-outputs", out / "test_outputs.npz", "--history", out / "history.json",
+        "--out", out / "metrics.json", ranks=1,
+    )  # fmt: skip
+    return read_json(out / "metrics.json")
 
 
 @pytest.mark.slow
@@ -51,8 +62,8 @@ def test_lsenet_on_two_ranks_trains_the_single_process_model(tiny_lsenet_dataset
         out = tmp_path / f"ranks{ranks}"
         log = _rsrepro(*_lsenet_args(tiny_lsenet_dataset, out, epochs=3, lr_milestones=[2]), ranks=ranks)
         assert log.count("epoch 2:") == 1  # one rank logs the run
-        assert sorted(p.name for p in out.iterdir()) == ["history.json", "metrics.json", "model.pt"]
-        runs[ranks] = read_json(out / "metrics.json"), read_json(out / "history.json")
+        assert sorted(p.name for p in out.iterdir()) == ["history.json", "model.pt", "test_outputs.npz"]
+        runs[ranks] = _lsenet_metrics(out), read_json(out / "history.json")["epochs"]
     (one, one_history), (two, two_history) = runs[1], runs[2]
     assert abs(two["oa"] - one["oa"]) <= 1 / one["n_test"]  # float noise may flip one test image
     for a, b in zip(one_history, two_history, strict=True):
@@ -62,7 +73,7 @@ def test_lsenet_on_two_ranks_trains_the_single_process_model(tiny_lsenet_dataset
 
 def _ranks_of(out: Path) -> list[str]:
     """Processes still running a training command that writes into ``out``."""
-    found = subprocess.run(["pgrep", "-f", f"--out-dir {out} "], capture_output=True, text=True)
+    found = subprocess.run(["pgrep", "-f", f"--model {out}/model.pt "], capture_output=True, text=True)
     return found.stdout.split()
 
 
@@ -83,18 +94,16 @@ def test_lsenet_on_two_ranks_dies_with_torchrun_and_resumes(tiny_lsenet_dataset,
     while _ranks_of(killed) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not _ranks_of(killed), "ranks outlived torchrun"
-    assert last.exists() and not (killed / "metrics.json").exists(), "the run was not stopped mid-training"
+    assert last.exists() and not (killed / "model.pt").exists(), "the run was not stopped mid-training"
     log = _rsrepro(*_lsenet_args(tiny_lsenet_dataset, killed, **train), ranks=2)
     assert "resumed from" in log
     straight = tmp_path / "straight"
 
     def losses(run: Path) -> list[tuple[float, float]]:
-        return [(h["train_loss"], h["train_acc"]) for h in read_json(run / "history.json")]
+        return [(h["train_loss"], h["train_acc"]) for h in read_json(run / "history.json")["epochs"]]
 
     assert losses(killed) == losses(straight)  # the same arithmetic as the uninterrupted run
-    assert (
-        read_json(killed / "metrics.json")["confusion"] == read_json(straight / "metrics.json")["confusion"]
-    )
+    assert _lsenet_metrics(killed)["confusion"] == _lsenet_metrics(straight)["confusion"]
 
 
 @pytest.mark.slow

@@ -14,6 +14,7 @@ from rsrepro.data.prepared import PreparedDataset
 from rsrepro.io import read_json, write_json
 from rsrepro.lsenet import analysis, train
 from rsrepro.lsenet.targets import runs
+from tests.lsenet_data import run_outputs, train_and_evaluate
 from tests.workflow_helpers import make_workdir, planned_jobs
 
 torch.set_num_threads(1)
@@ -37,11 +38,12 @@ def tiny_config(**train_overrides) -> dict:
 @pytest.mark.slow
 def test_tiny_run_beats_chance_and_writes_its_outputs(tiny_lsenet_dataset, tmp_path):
     prepared, split = tiny_lsenet_dataset
-    metrics = train.train_run(prepared, split, tmp_path, tiny_config(), "full")
+    metrics = train_and_evaluate(prepared, split, tmp_path, tiny_config(), "full")
     assert metrics["oa"] >= 0.85  # 4 classes: chance is 0.25
     assert np.sum(metrics["confusion"]) == metrics["n_test"] == 80
     assert metrics["selection"] == "last" and metrics["selected_epoch"] == 5
-    assert len(read_json(tmp_path / "history.json")) == 6
+    history = read_json(tmp_path / "history.json")
+    assert len(history["epochs"]) == 6 and history["paper"] == "lsenet" and history["run"]["n_test"] == 80
     assert not (tmp_path / "checkpoints").exists()  # a finished run leaves no stale checkpoint
     model = train.load_trained(tmp_path / "model.pt")
     rates = analysis.peak_hit_rate(model, PreparedDataset.load(prepared), read_json(split)["test"])
@@ -54,7 +56,7 @@ def test_tiny_run_beats_chance_and_writes_its_outputs(tiny_lsenet_dataset, tmp_p
 def test_resume_after_interruption_gives_the_same_result(tiny_lsenet_dataset, tmp_path, monkeypatch):
     prepared, split = tiny_lsenet_dataset
     cfg = tiny_config(epochs=3)
-    straight = train.train_run(prepared, split, tmp_path / "straight", cfg, "full")
+    straight = train_and_evaluate(prepared, split, tmp_path / "straight", cfg, "full")
 
     real_epoch = train.train_one_epoch
     calls = {"n": 0}
@@ -67,10 +69,10 @@ def test_resume_after_interruption_gives_the_same_result(tiny_lsenet_dataset, tm
 
     monkeypatch.setattr(train, "train_one_epoch", crash_in_second_epoch)
     with pytest.raises(KeyboardInterrupt):
-        train.train_run(prepared, split, tmp_path / "resumed", cfg, "full")
+        train.train_run(prepared, split, run_outputs(tmp_path / "resumed"), cfg, "full")
     assert (tmp_path / "resumed" / "checkpoints" / "last.pt").is_file()
     monkeypatch.setattr(train, "train_one_epoch", real_epoch)
-    resumed = train.train_run(prepared, split, tmp_path / "resumed", cfg, "full")
+    resumed = train_and_evaluate(prepared, split, tmp_path / "resumed", cfg, "full")
     assert resumed["confusion"] == straight["confusion"]
     a = torch.load(tmp_path / "straight" / "model.pt", weights_only=True)["state_dict"]
     b = torch.load(tmp_path / "resumed" / "model.pt", weights_only=True)["state_dict"]
@@ -80,10 +82,10 @@ def test_resume_after_interruption_gives_the_same_result(tiny_lsenet_dataset, tm
 @pytest.mark.slow
 def test_best_on_test_selection_is_recorded(tiny_lsenet_dataset, tmp_path):
     prepared, split = tiny_lsenet_dataset
-    metrics = train.train_run(
+    metrics = train_and_evaluate(
         prepared, split, tmp_path, tiny_config(epochs=3, selection="best_on_test"), "full"
     )
-    history = read_json(tmp_path / "history.json")
+    history = read_json(tmp_path / "history.json")["epochs"]
     best = max(range(3), key=lambda e: (history[e]["test_oa"], -e))
     assert metrics["selection"] == "best_on_test" and metrics["selected_epoch"] == best
     assert metrics["oa"] == pytest.approx(history[best]["test_oa"])

@@ -3,6 +3,7 @@
 from rsrepro.lsenet import targets as lsenet_targets
 
 LSENET = lsenet_targets.LSENET
+RUN = lsenet_targets.run_dir("{dataset}", "{lsenet_variant}", "{ratio}", "{seed}")
 
 
 wildcard_constraints:
@@ -15,12 +16,12 @@ rule lsenet_train:
         split=classification_split("{dataset}", "{ratio}", "{seed}"),
         weights=[ancient(path) for path in lsenet_targets.weights_inputs(config)],
     output:
-        metrics=f"{LSENET}/{{dataset}}/{{lsenet_variant}}/ratio{{ratio}}_seed{{seed}}/metrics.json",
-        history=f"{LSENET}/{{dataset}}/{{lsenet_variant}}/ratio{{ratio}}_seed{{seed}}/history.json",
-        model=f"{LSENET}/{{dataset}}/{{lsenet_variant}}/ratio{{ratio}}_seed{{seed}}/model.pt",
+        model=f"{RUN}/model.pt",
+        history=f"{RUN}/history.json",
+        test_outputs=f"{RUN}/test_outputs.npz",
     params:
         cfg=as_json({"model": config["lsenet"]["model"], "train": config["lsenet"]["train"]}),
-        out_dir=lambda w: lsenet_targets.run_dir(w.dataset, w.lsenet_variant, w.ratio, w.seed),
+        checkpoints=lambda w: lsenet_targets.checkpoint_dir(w.dataset, w.lsenet_variant, w.ratio, w.seed),
     log:
         f"{LOGS}/lsenet/{{dataset}}/{{lsenet_variant}}_ratio{{ratio}}_seed{{seed}}.log",
     benchmark:
@@ -32,8 +33,28 @@ rule lsenet_train:
         gpu=config["lsenet"]["train"]["gpus"],
     shell:
         tracked(
-            "OMP_NUM_THREADS={threads} rsrepro launch --gpus {resources.gpu} -- lsenet-train --prepared {input.prepared} --split {input.split}"
-            " --out-dir {params.out_dir} --variant {wildcards.lsenet_variant} --params {params.cfg:q} > {log} 2>&1"
+            "OMP_NUM_THREADS={threads} rsrepro launch --gpus {resources.gpu} -- lsenet-train"
+            " --prepared {input.prepared} --split {input.split} --model {output.model}"
+            " --history {output.history} --test-outputs {output.test_outputs} --checkpoints {params.checkpoints}"
+            " --variant {wildcards.lsenet_variant} --params {params.cfg:q} > {log} 2>&1"
+        )
+
+
+rule lsenet_evaluate:
+    input:
+        test_outputs=f"{RUN}/test_outputs.npz",
+        history=f"{RUN}/history.json",
+    output:
+        f"{RUN}/metrics.json",
+    log:
+        f"{LOGS}/lsenet/{{dataset}}/{{lsenet_variant}}_ratio{{ratio}}_seed{{seed}}_evaluate.log",
+    conda:
+        ENV
+    threads: 1
+    shell:
+        tracked(
+            "rsrepro lsenet-evaluate --test-outputs {input.test_outputs} --history {input.history}"
+            " --out {output} > {log} 2>&1"
         )
 
 

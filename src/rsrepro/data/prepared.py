@@ -4,7 +4,8 @@ Models, metrics and reports read only this. A prepared dataset is a directory::
 
     images.npy             uint8 N x H x W x 3, RGB, at the working resolution (opened memory-mapped)
     meta.csv               one row per image: file, class_idx, class_name, scene, official_split
-    info.json              name, source, image_size, classes, attribute names/groups, optional parts
+    info.json              name, source, image_size, classes, attribute names/groups, optional parts,
+                           and the content digest of every other file (a run's fingerprint holds it)
     captions.json          [retrieval] N lists of captions (five per image for the papers' datasets)
     attributes.npy         [optional] float32 N x A per-image attribute vectors
     class_attributes.npy   [optional] float32 C x A class-attribute matrix
@@ -18,6 +19,7 @@ where it has one (empty otherwise).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from collections.abc import Sequence
@@ -33,7 +35,7 @@ from rsrepro.errors import RsreproError
 from rsrepro.io import replace_dir, temp_dir_beside
 
 META_COLUMNS = ("file", "class_idx", "class_name", "scene", "official_split")
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: info.json holds content_digest
 
 
 class PreparedDataError(RsreproError):
@@ -80,6 +82,11 @@ class PreparedDataset:
     @property
     def num_classes(self) -> int:
         return len(self.info["classes"])
+
+    @property
+    def content_digest(self) -> str:
+        """sha256 of the dataset's files, computed once when it was written."""
+        return self.info["content_digest"]
 
     @property
     def image_size(self) -> int:
@@ -228,6 +235,8 @@ class PreparedWriter:
         }
         if attribute_names is not None:
             info["attributes"] = {"names": list(attribute_names), "groups": attribute_groups or {}}
+        self.images.flush()
+        info["content_digest"] = content_digest(self.tmp, exclude="info.json")
         (self.tmp / "info.json").write_text(json.dumps(info, indent=1) + "\n")
         self._finished = True
 
@@ -240,6 +249,17 @@ class PreparedWriter:
         shutil.rmtree(self.tmp, ignore_errors=True)
         if exc_type is None:
             raise PreparedDataError(f"{self.target}: writer closed without finish(); nothing was written")
+
+
+def content_digest(folder: Path, exclude: str) -> str:
+    """sha256 over the names and bytes of ``folder``'s files (``exclude`` aside), read in chunks."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.iterdir() if p.name != exclude):
+        digest.update(path.name.encode() + b"\0")
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 24):
+                digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _check_meta(meta: pd.DataFrame, n_images: int, n_classes: int) -> None:

@@ -1,4 +1,4 @@
-"""LSE-Net commands: train+evaluate one run, aggregate a dataset's runs."""
+"""LSE-Net commands: train one run, evaluate it, aggregate a dataset's runs, its per-class plot data."""
 
 from __future__ import annotations
 
@@ -7,16 +7,24 @@ from pathlib import Path
 from typing import Any
 
 from rsrepro.cli import json_object
+from rsrepro.lsenet import VARIANTS
+from rsrepro.training.run import RunOutputs
 
 
 def add_commands(subparsers: Any) -> None:
-    train = subparsers.add_parser("lsenet-train", help="train and evaluate one LSE-Net run (resumable)")
+    train = subparsers.add_parser("lsenet-train", help="train one LSE-Net run (resumable)")
     train.add_argument("--prepared", type=Path, required=True, help="prepared dataset directory")
     train.add_argument("--split", type=Path, required=True, help="classification split JSON")
-    train.add_argument("--out-dir", type=Path, required=True, help="run folder (metrics, history, model)")
-    train.add_argument("--variant", required=True, help="backbone_gap | context | perception_cpr | full")
+    RunOutputs.add_arguments(train)
+    train.add_argument("--variant", choices=VARIANTS, required=True)
     train.add_argument("--params", type=json_object, required=True, help='{"model": .., "train": ..}')
     train.set_defaults(handler=_train)
+
+    evaluate = subparsers.add_parser("lsenet-evaluate", help="metrics.json of a run from its test logits")
+    evaluate.add_argument("--test-outputs", type=Path, required=True, help="the run's test_outputs.npz")
+    evaluate.add_argument("--history", type=Path, required=True, help="the run's history.json")
+    evaluate.add_argument("--out", type=Path, required=True, help="metrics.json to write")
+    evaluate.set_defaults(handler=_evaluate)
 
     agg = subparsers.add_parser("lsenet-aggregate", help="mean/std of OA over split seeds")
     agg.add_argument("--metrics", type=Path, nargs="+", required=True, help="per-run metrics.json files")
@@ -36,7 +44,13 @@ def _train(args: argparse.Namespace) -> None:
     from rsrepro.training.distributed import init_from_env
 
     context = init_from_env()  # several processes under torchrun (rsrepro launch --gpus 2+)
-    train_run(args.prepared, args.split, args.out_dir, args.params, args.variant, context)
+    train_run(args.prepared, args.split, RunOutputs.from_args(args), args.params, args.variant, context)
+
+
+def _evaluate(args: argparse.Namespace) -> None:
+    from rsrepro.lsenet.evaluate import evaluate_run
+
+    evaluate_run(args.test_outputs, args.history, args.out)
 
 
 def _aggregate(args: argparse.Namespace) -> None:

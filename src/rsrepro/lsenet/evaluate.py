@@ -1,20 +1,19 @@
-"""Evaluation of a trained LSE-Net run and aggregation over split seeds.
+"""Evaluation of a trained LSE-Net run and aggregation over split seeds, with NumPy alone.
 
-Test images are classified at full size with no crop (the group's protocol: 256 px in, 16x16 maps).
-Metrics per run: OA, per-class accuracy, confusion matrix. Per dataset x variant x ratio: mean and std
-(sample std, ddof=1, over split seeds; 0 for a single run) of OA, as in the paper's mean+-std tables.
+The training job leaves the selected model's test logits (``test_outputs.npz``, see
+:mod:`rsrepro.training.run`); test images are classified at full size with no crop (the group's
+protocol: 256 px in, 16x16 maps). Metrics per run: OA, per-class accuracy, confusion matrix. Per dataset
+x variant x ratio: mean and std (sample std, ddof=1, over split seeds; 0 for a single run) of OA, as in
+the paper's mean+-std tables.
 """
 
 from __future__ import annotations
 
-import contextlib
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
 from rsrepro.io import read_json, write_json
 from rsrepro.metrics.classification import (
@@ -24,44 +23,7 @@ from rsrepro.metrics.classification import (
     per_class_accuracy,
 )
 from rsrepro.metrics.runs import mean_and_std
-from rsrepro.training.augment import normalize
-from rsrepro.training.batches import index_batches, load_images
-
-
-def autocast(device: torch.device, amp: bool) -> contextlib.AbstractContextManager:
-    """bf16 autocast on CUDA when ``amp`` is set; full precision elsewhere."""
-    if amp and device.type == "cuda":
-        return torch.autocast("cuda", dtype=torch.bfloat16)
-    return contextlib.nullcontext()
-
-
-def prepare_batch(images: np.ndarray, batch: np.ndarray, device: torch.device, channels_last: bool):
-    x = normalize(load_images(images, batch, device))
-    return x.contiguous(memory_format=torch.channels_last) if channels_last else x
-
-
-@torch.no_grad()
-def predict_logits(
-    model: torch.nn.Module,
-    images: np.ndarray,
-    indices: Sequence[int],
-    device: torch.device,
-    *,
-    batch_size: int = 128,
-    amp: bool = False,
-    channels_last: bool = False,
-) -> tuple[np.ndarray, float]:
-    """Logits (N x C, float32) of ``images[indices]`` and the throughput in images/s."""
-    model.eval()
-    outs = []
-    start = time.perf_counter()
-    for batch in index_batches(indices, batch_size, shuffle=False):
-        with autocast(device, amp):
-            outs.append(model(prepare_batch(images, batch, device, channels_last)).float().cpu())
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-    seconds = time.perf_counter() - start
-    return torch.cat(outs).numpy(), len(indices) / max(seconds, 1e-9)
+from rsrepro.training.run import read_history, read_outputs
 
 
 def classification_metrics(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> dict[str, Any]:
@@ -72,6 +34,24 @@ def classification_metrics(y_true: np.ndarray, y_pred: np.ndarray, n_classes: in
         "per_class_accuracy": [None if np.isnan(a) else float(a) for a in per_class_accuracy(cm)],
         "confusion": cm.tolist(),
     }
+
+
+def evaluate_run(test_outputs: str | Path, history_file: str | Path, out: str | Path) -> dict[str, Any]:
+    """``metrics.json`` of one run from its test logits and its history."""
+    outputs, history = read_outputs(test_outputs), read_history(history_file)
+    classes = [str(name) for name in outputs["classes"]]
+    metrics = {
+        **history["run"],
+        "variant": history["variant"],
+        "selection": history["selection"],
+        "selected_epoch": history["selected_epoch"],
+        "epochs": len(history["epochs"]),
+        "classes": classes,
+        "train_images_per_s": float(np.mean([e["train_images_per_s"] for e in history["epochs"]])),
+        **classification_metrics(outputs["labels"], outputs["logits"].argmax(1), len(classes)),
+    }
+    write_json(out, metrics)
+    return metrics
 
 
 def summarize(runs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:

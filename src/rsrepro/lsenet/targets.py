@@ -6,17 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 from rsrepro.io import read_json
+from rsrepro.lsenet import VARIANTS  # noqa: F401 (the registry's PaperTargets.VARIANTS)
 from rsrepro.paths import PLOTS, PREPARED, REPORTS, classification_split, paper_dir, weights_input
 from rsrepro.reports import paper_numbers
 from rsrepro.reports.headline import Headline
 
 NAME = "lsenet"
 TITLE = "LSE-Net"
-# backbone+GAP, + extractor, + perception with CPR only, the full model (CACPR): the ablation's steps
-VARIANTS = ("backbone_gap", "context", "perception_cpr", "full")
 CURVE_METRIC = "train_acc"  # the per-epoch value of history.json that the DVC curve plots
 LSENET = paper_dir(NAME)
-RUN_FILES = (("model", "pt"), ("history", "json"), ("metrics", "json"))
+RUN_FILES = (("model", "pt"), ("history", "json"), ("test_outputs", "npz"), ("metrics", "json"))
 
 
 def run_dir(dataset: str, variant: str, ratio: float | str, seed: int | str) -> str:
@@ -40,6 +39,10 @@ def runs(config: dict[str, Any], dataset: str) -> list[tuple[str, float, int]]:
         for seed in ablation["split_seeds"]
     ]
     return list(dict.fromkeys(found))
+
+
+def checkpoint_dir(dataset: str, variant: str, ratio: float | str, seed: int | str) -> str:
+    return f"{run_dir(dataset, variant, ratio, seed)}/checkpoints"
 
 
 def run_metrics(config: dict[str, Any], dataset: str) -> list[str]:

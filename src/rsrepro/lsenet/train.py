@@ -6,19 +6,19 @@ in the paper preset), horizontal and vertical flips, rot90 with k drawn from ``r
 (5 reproduces the original's k in 0..4, where k=4 equals k=0), brightness +-``brightness`` (20/255);
 ImageNet mean/std normalisation; test on the full image. Step decay of the lr at ``lr_milestones`` epochs.
 
-Model selection (``selection``): ``last`` (default, honest) evaluates the last epoch's weights;
+Model selection (``selection``): ``last`` (default, honest) keeps the last epoch's weights;
 ``best_on_test`` reproduces the original code, which scored every checkpoint on the test split and kept
-the best (optimistic). The run's ``metrics.json`` records which one was used.
+the best (optimistic). The run's history (and so its ``metrics.json``) records which one was used.
 
-Every epoch ends with a checkpoint (:class:`~rsrepro.training.checkpoint.EpochLoop`), so an interrupted
-job resumes with the same result. The checkpoint folder carries a fingerprint of the settings, split and code;
-a run with other settings starts afresh, and a finished run deletes it.
+A run writes what :mod:`rsrepro.training.run` says: ``model.pt``, ``history.json`` and the selected
+weights' test logits, from which ``lsenet-evaluate`` computes the metrics. Every epoch ends with a
+checkpoint (:class:`~rsrepro.training.checkpoint.EpochLoop`), so an interrupted job resumes with the same
+result; a checkpoint of other settings, data or code is discarded, and a finished run deletes it.
 """
 
 from __future__ import annotations
 
 import logging
-import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -29,13 +29,13 @@ import torch.nn.functional as F
 
 from rsrepro.data.prepared import PreparedDataset
 from rsrepro.errors import RsreproError
-from rsrepro.io import read_json, write_json
-from rsrepro.lsenet.evaluate import autocast, classification_metrics, predict_logits
+from rsrepro.io import read_json
+from rsrepro.lsenet.predict import predict_logits
 from rsrepro.models.lsenet import LSENet, build_lsenet, conv_weight_l2
 from rsrepro.training import augment
 from rsrepro.training.batches import index_batches, load_images
-from rsrepro.training.checkpoint import EpochLoop, fingerprint, fresh_checkpoint_dir, load_torch, save_torch
-from rsrepro.training.device import pick_device, seed_everything
+from rsrepro.training.checkpoint import EpochLoop, fresh_checkpoint_dir, load_torch
+from rsrepro.training.device import autocast, pick_device, seed_everything
 from rsrepro.training.distributed import (
     SINGLE_PROCESS,
     DistContext,
@@ -44,11 +44,18 @@ from rsrepro.training.distributed import (
     shard_rows,
     wrap,
 )
+from rsrepro.training.run import (
+    RunOutputs,
+    load_model_file,
+    remove_checkpoints,
+    run_fingerprint,
+    save_model,
+    write_history,
+    write_outputs,
+)
 
 log = logging.getLogger(__name__)
-# Code a checkpoint depends on: a resumed run must not mix two versions of it.
-SOURCES = [Path(__file__).parent, Path(__file__).parents[1] / "models" / "lsenet.py"]
-
+PAPER = "lsenet"
 SELECTIONS = ("last", "best_on_test")
 
 
@@ -83,9 +90,9 @@ def build_from_config(model_cfg: dict[str, Any], num_classes: int, variant: str)
 
 def load_trained(path: str | Path, device: str | torch.device = "cpu") -> LSENet:
     """The model a run saved in ``model.pt`` (its selected weights), in eval mode."""
-    saved = load_torch(path, map_location=device)
+    saved = load_model_file(path, PAPER)
     model = build_from_config(
-        {**saved["model_cfg"], "pretrained": False}, saved["num_classes"], saved["variant"]
+        {**saved["config"]["model"], "pretrained": False}, saved["meta"]["num_classes"], saved["variant"]
     )
     model.load_state_dict(saved["state_dict"])
     return model.to(device).eval()
@@ -153,20 +160,19 @@ def train_one_epoch(
 def train_run(
     prepared: str | Path,
     split_path: str | Path,
-    out_dir: str | Path,
+    outputs: RunOutputs,
     cfg: dict[str, Any],
     variant: str,
     context: DistContext = SINGLE_PROCESS,
 ) -> dict[str, Any] | None:
-    """Train, select, evaluate; write ``metrics.json``, ``history.json`` and ``model.pt`` in ``out_dir``.
+    """Train and select; write ``outputs`` (model, history, test logits). Returns the history.
 
     In a DDP run (``context``) every rank trains its slice of each batch and the main rank alone writes
-    files and returns the metrics.
+    files and returns the history.
     """
     model_cfg, train_cfg = cfg["model"], cfg["train"]
     if train_cfg["selection"] not in SELECTIONS:
         raise RsreproError(f"lsenet.train.selection {train_cfg['selection']!r} unknown; choose {SELECTIONS}")
-    out_dir = Path(out_dir)
     data = PreparedDataset.load(prepared)
     split = read_json(split_path)
     train_idx, test_idx = np.asarray(split["train"]), np.asarray(split["test"])
@@ -194,8 +200,8 @@ def train_run(
         optimizer, milestones=train_cfg["lr_milestones"], gamma=train_cfg["lr_gamma"]
     )
     best_on_test = train_cfg["selection"] == "best_on_test"
-    key = fingerprint(cfg, variant, split["train"], split["test"], sources=SOURCES)
-    ckpt = fresh_checkpoint_dir(out_dir / "checkpoints", key, context)
+    key = run_fingerprint(PAPER, variant, cfg, split, data, __name__)
+    ckpt = fresh_checkpoint_dir(outputs.checkpoints, key, context)
     loop = EpochLoop(
         ckpt,
         {"model": model, "optimizer": optimizer, "scheduler": scheduler},
@@ -231,36 +237,37 @@ def train_run(
         model.load_state_dict(best["model"])
         selected_epoch = best["epoch"]
     logits, eval_rate = predict_logits(eval_net, data.images, test_idx, device, **eval_kw)
-    metrics = {
+    write_outputs(
+        outputs.test_outputs, logits=logits, labels=y_test, index=test_idx, classes=np.array(data.classes)
+    )
+    save_model(
+        outputs.model,
+        paper=PAPER,
+        variant=variant,
+        config=cfg,
+        meta={"num_classes": data.num_classes},
+        epoch=selected_epoch,
+        state_dict=model.state_dict(),
+    )
+    run = {
         "dataset": data.name,
-        "variant": variant,
         "train_ratio": float(split["train_ratio"]),
         "seed": int(split["seed"]),
-        "selection": train_cfg["selection"],
-        "selected_epoch": int(selected_epoch),
-        "epochs": train_cfg["epochs"],
         "n_train": len(train_idx),
         "n_test": len(test_idx),
-        "classes": data.classes,
         "device": str(device),
-        "train_images_per_s": float(np.mean([h["train_images_per_s"] for h in history])),
         "eval_images_per_s": eval_rate,
-        **classification_metrics(y_test, logits.argmax(1), data.num_classes),
     }
-    state = {k: v.cpu() for k, v in model.state_dict().items()}
-    save_torch(
-        {"model_cfg": model_cfg, "num_classes": data.num_classes, "variant": variant, "state_dict": state},
-        out_dir / "model.pt",
+    selection = train_cfg["selection"]
+    write_history(
+        outputs.history,
+        paper=PAPER,
+        variant=variant,
+        run=run,
+        selection=selection,
+        selected_epoch=selected_epoch,
+        epochs=history,
     )
-    write_json(out_dir / "history.json", history)
-    write_json(out_dir / "metrics.json", metrics)
-    shutil.rmtree(ckpt)
-    log.info(
-        "%s %s ratio %s seed %s: OA %.4f",
-        data.name,
-        variant,
-        split["train_ratio"],
-        split["seed"],
-        metrics["oa"],
-    )
-    return metrics
+    remove_checkpoints(ckpt)
+    log.info("%s %s ratio %s seed %s: trained", data.name, variant, split["train_ratio"], split["seed"])
+    return history

@@ -40,8 +40,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from rsrepro.errors import RsreproError
+from rsrepro.lsenet import VARIANTS
 
-VARIANTS = ("backbone_gap", "context", "perception_cpr", "full")
 CONTEXT_OPS = ("spread_max", "mean")
 PEAK_FILTERS = ("median", "none")
 BACKBONES = ("vgg16", "resnet50", "small")

@@ -16,7 +16,9 @@ from rsrepro.papers import paper as registered_paper
 
 def _epochs(paper: str, history_file: str | Path) -> list[dict[str, Any]]:
     history = read_json(history_file)
-    return history["history"] if paper == "swan" else history
+    if isinstance(history, list):
+        return history
+    return history["epochs"] if "epochs" in history else history["history"]
 
 
 def curves(paper: str, history_files: Sequence[str | Path]) -> list[dict[str, Any]]:

@@ -1,7 +1,8 @@
-"""Device choice and seeding."""
+"""Device choice, precision and seeding."""
 
 from __future__ import annotations
 
+import contextlib
 import random
 
 import numpy as np
@@ -27,3 +28,10 @@ def seed_everything(seed: int) -> torch.Generator:
     np.random.seed(seed)
     torch.manual_seed(seed)
     return torch.Generator().manual_seed(seed)
+
+
+def autocast(device: torch.device, amp: bool) -> contextlib.AbstractContextManager:
+    """bf16 autocast on CUDA when ``amp`` is set; full precision elsewhere (the CPU runs fp32)."""
+    if amp and device.type == "cuda":
+        return torch.autocast("cuda", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
