@@ -17,9 +17,12 @@ PROJECT_FILES = ("Snakefile", "dvc.yaml", ".dvcignore", ".gitignore", "workflow"
 PROJECT_FILES += ("src", "notebooks", "results/.gitignore", "results/prepared/.gitignore")
 
 
-@pytest.fixture
-def project(tiny_pipeline: Path, tmp_path: Path) -> Path:
-    """A git + DVC repository holding this checkout's workflow and the tiny pipeline's results."""
+@pytest.fixture(scope="module")
+def project(tiny_pipeline: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A git + DVC repository holding this checkout's workflow and the tiny pipeline's results, its
+    baseline committed and pushed. Built once for the module (a copy and a `dvc repro`): the pull test
+    clones it and pulls what the fixture pushed, so it does not mind the experiment run in its workspace."""
+    tmp_path = tmp_path_factory.mktemp("dvc_project")
     origin = tmp_path / "origin"
     for name in PROJECT_FILES:
         (origin / name).parent.mkdir(parents=True, exist_ok=True)
@@ -41,6 +44,7 @@ def project(tiny_pipeline: Path, tmp_path: Path) -> Path:
     run([str(BIN / "dvc"), "repro", "-q"], origin)  # Snakemake finds everything up to date
     run(["git", "add", "-A"], origin)
     run(["git", "commit", "-qm", "baseline"], origin)
+    run([str(BIN / "dvc"), "push", "-q"], origin)
     return origin
 
 
@@ -48,7 +52,6 @@ def test_pull_restores_the_runs_and_snakemake_schedules_only_the_reports(
     project: Path, tmp_path: Path
 ) -> None:
     dvc = str(BIN / "dvc")
-    run([dvc, "push", "-q"], project)
     clone = tmp_path / "clone"
     run(["git", "clone", "-q", str(project), str(clone)], tmp_path)
     run([dvc, "pull", "-q"], clone)
