@@ -1,4 +1,8 @@
-# DSVA: attribute collection (features) -> training (full + select stages) -> per-run metrics -> report.
+# DSVA: attribute collection (features) -> training (per setting, full + select stages) -> per-run metrics
+# -> report.
+from pathlib import Path
+
+from rsrepro.dsva.settings import train_settings
 from rsrepro.dsva.targets import (
     DSVA,
     RUN,
@@ -6,6 +10,7 @@ from rsrepro.dsva.targets import (
     dsva_split_files,
     image_text_inputs,
     run_metrics,
+    split_of,
 )
 from rsrepro.workflow import weights_input
 
@@ -13,6 +18,12 @@ from rsrepro.workflow import weights_input
 wildcard_constraints:
     variant="faithful|corrected",
     stage="full|select",
+    setting="zsl|gzsl",
+
+
+def dsva_train_settings(w):
+    """dsva.train with the overrides of the job's split and setting (dsva.settings)."""
+    return train_settings(config["dsva"], split_of(w.split), w.setting)
 
 
 rule dsva_image_text:
@@ -66,43 +77,45 @@ rule dsva_train:
         data=f"{PREPARED}/{{dataset}}",
         split=f"{SPLITS}/{{dataset}}/zero_shot/{{split}}_seed{{seed}}.json",
         attributes=f"{RUN}/attributes",
-        clip=[ancient(p) for p in weights_input(config["dsva"]["train"]["clip_model_dir"])],
+        clip=lambda w: [ancient(p) for p in weights_input(dsva_train_settings(w)["clip_model_dir"])],
     output:
-        history=f"{RUN}/{{variant}}/{{stage}}/history.json",
-        model=f"{RUN}/{{variant}}/{{stage}}/model.pt",
-        run=f"{RUN}/{{variant}}/{{stage}}/run.json",
+        history=f"{RUN}/{{setting}}/{{variant}}/{{stage}}/history.json",
+        model=f"{RUN}/{{setting}}/{{variant}}/{{stage}}/model.pt",
+        run=f"{RUN}/{{setting}}/{{variant}}/{{stage}}/run.json",
     params:
-        cfg=as_json(config["dsva"]["train"]),
+        cfg=lambda w: as_json(dsva_train_settings(w)),  # per job: an override reruns its split and setting only
     log:
-        f"{LOGS}/dsva/{{dataset}}/{{split}}_seed{{seed}}/{{variant}}_{{stage}}.log",
+        f"{LOGS}/dsva/{{dataset}}/{{split}}_seed{{seed}}/{{setting}}_{{variant}}_{{stage}}.log",
     benchmark:
-        f"{BENCHMARKS}/dsva/{{dataset}}/{{split}}_seed{{seed}}/{{variant}}_{{stage}}.tsv"
+        f"{BENCHMARKS}/dsva/{{dataset}}/{{split}}_seed{{seed}}/{{setting}}_{{variant}}_{{stage}}.tsv"
     conda:
         ENV
     threads: 1
     resources:
-        gpu=config["dsva"]["train"]["gpus"],
+        gpu=lambda w: dsva_train_settings(w)["gpus"],
     shell:
         "rsrepro launch --gpus {resources.gpu} -- dsva-train --prepared {input.data} --split {input.split} --attributes {input.attributes}"
-        " --stage {wildcards.stage} --variant {wildcards.variant} --out $(dirname {output.history})"
-        " --threads {threads} --params {params.cfg:q} > {log} 2>&1"
+        " --setting {wildcards.setting} --stage {wildcards.stage} --variant {wildcards.variant}"
+        " --out $(dirname {output.history}) --threads {threads} --params {params.cfg:q} > {log} 2>&1"
 
 
 rule dsva_summarize:
     input:
         code("dsva/summary"),
-        full=f"{RUN}/{{variant}}/full/history.json",
-        select=f"{RUN}/{{variant}}/select/history.json",
+        zsl=[f"{RUN}/zsl/{{variant}}/{stage}/history.json" for stage in ("full", "select")],
+        gzsl=[f"{RUN}/gzsl/{{variant}}/{stage}/history.json" for stage in ("full", "select")],
     output:
         f"{RUN}/{{variant}}/metrics.json",
+    params:
+        zsl=lambda w, input: Path(input.zsl[0]).parents[1],
+        gzsl=lambda w, input: Path(input.gzsl[0]).parents[1],
     log:
         f"{LOGS}/dsva/{{dataset}}/{{split}}_seed{{seed}}/{{variant}}_summarize.log",
     conda:
         ENV
     threads: 1
     shell:
-        "rsrepro dsva-summarize --full $(dirname {input.full}) --select $(dirname {input.select})"
-        " --out {output} > {log} 2>&1"
+        "rsrepro dsva-summarize --zsl {params.zsl} --gzsl {params.gzsl} --out {output} > {log} 2>&1"
 
 
 rule dsva_aggregate:
