@@ -2,7 +2,7 @@
 # -> report.
 from pathlib import Path
 
-from rsrepro.dsva.settings import train_settings
+from rsrepro.dsva.settings import job_train_settings
 from rsrepro.dsva.targets import (
     DSVA,
     RUN,
@@ -10,7 +10,6 @@ from rsrepro.dsva.targets import (
     dsva_split_files,
     image_text_inputs,
     run_metrics,
-    split_of,
 )
 from rsrepro.workflow import weights_input
 
@@ -19,11 +18,6 @@ wildcard_constraints:
     variant="faithful|corrected",
     stage="full|select",
     setting="zsl|gzsl",
-
-
-def dsva_train_settings(w):
-    """dsva.train with the overrides of the job's split and setting (dsva.settings)."""
-    return train_settings(config["dsva"], split_of(w.split), w.setting)
 
 
 rule dsva_image_text:
@@ -77,13 +71,17 @@ rule dsva_train:
         data=f"{PREPARED}/{{dataset}}",
         split=f"{SPLITS}/{{dataset}}/zero_shot/{{split}}_seed{{seed}}.json",
         attributes=f"{RUN}/attributes",
-        clip=lambda w: [ancient(p) for p in weights_input(dsva_train_settings(w)["clip_model_dir"])],
+        clip=lambda w: [
+            ancient(p)
+            for p in weights_input(job_train_settings(config, w.split, w.setting)["clip_model_dir"])
+        ],
     output:
         history=f"{RUN}/{{setting}}/{{variant}}/{{stage}}/history.json",
         model=f"{RUN}/{{setting}}/{{variant}}/{{stage}}/model.pt",
         run=f"{RUN}/{{setting}}/{{variant}}/{{stage}}/run.json",
     params:
-        cfg=lambda w: as_json(dsva_train_settings(w)),  # per job: an override reruns its split and setting only
+        # per job: an override in dsva.settings reruns its split and setting only
+        cfg=lambda w: as_json(job_train_settings(config, w.split, w.setting)),
     log:
         f"{LOGS}/dsva/{{dataset}}/{{split}}_seed{{seed}}/{{setting}}_{{variant}}_{{stage}}.log",
     benchmark:
@@ -92,7 +90,7 @@ rule dsva_train:
         ENV
     threads: 1
     resources:
-        gpu=lambda w: dsva_train_settings(w)["gpus"],
+        gpu=lambda w: job_train_settings(config, w.split, w.setting)["gpus"],
     shell:
         "rsrepro launch --gpus {resources.gpu} -- dsva-train --prepared {input.data} --split {input.split} --attributes {input.attributes}"
         " --setting {wildcards.setting} --stage {wildcards.stage} --variant {wildcards.variant}"

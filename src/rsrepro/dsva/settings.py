@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from rsrepro.dsva.targets import split_of
+
 SETTINGS = ("zsl", "gzsl")
 
 
@@ -15,6 +17,11 @@ def train_settings(dsva: dict[str, Any], split: str, setting: str) -> dict[str, 
     """``dsva.train`` with the overrides of ``split`` ("50/20") and ``setting`` ("zsl" | "gzsl")."""
     overrides = dsva.get("settings", {}).get(split, {}).get(setting, {})
     return merged(dsva["train"], overrides)
+
+
+def job_train_settings(config: dict[str, Any], split_tag: str, setting: str) -> dict[str, Any]:
+    """The settings of one training job, from its wildcards (split "50-20", setting)."""
+    return train_settings(config["dsva"], split_of(split_tag), setting)
 
 
 def merged(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:

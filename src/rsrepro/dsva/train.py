@@ -46,7 +46,7 @@ from rsrepro.dsva.images import image_batch
 from rsrepro.dsva.metrics import gzsl_metrics, zsl_accuracy
 from rsrepro.dsva.sampler import episodes
 from rsrepro.io import write_json
-from rsrepro.models.dsva import DSVA, DSVAOutput, clip_vision_tower, dsva, patch_vit
+from rsrepro.models.dsva import DSVA, DSVAOutput, HFClipVisionTower, dsva, patch_vit
 from rsrepro.training.batches import index_batches
 from rsrepro.training.checkpoint import EpochLoop, fingerprint, fresh_checkpoint_dir, load_torch, save_torch
 from rsrepro.training.device import seed_everything
@@ -118,7 +118,7 @@ def build_model(cfg: dict[str, Any], attributes_dir: Path, data: PreparedDataset
         tower: torch.nn.Module = patch_vit(**saved["config"])
         tower.load_state_dict(saved["state"])
     else:
-        tower = clip_vision_tower(cfg["clip_model_dir"])
+        tower = HFClipVisionTower(cfg["clip_model_dir"])
     groups = [g for g in data.attribute_groups.values() if g] or None
     return dsva(tower, len(data.attribute_names), groups, crop=cfg["crop_branch"])
 

@@ -65,10 +65,11 @@ class PatchViT(nn.Module):
 
 
 class HFClipVisionTower(nn.Module):
-    """The vision model of a ``transformers`` CLIP (the paper's clip-rsicd: :func:`clip_vision_tower`)."""
+    """The vision model of a CLIP checkpoint (clip-rsicd in the paper) from a local directory."""
 
-    def __init__(self, clip: nn.Module) -> None:
+    def __init__(self, model_dir: str) -> None:
         super().__init__()
+        clip = load_hf_clip(model_dir)
         self.vision = clip.vision_model
         config = clip.config.vision_config
         self.dim = config.hidden_size
@@ -76,10 +77,6 @@ class HFClipVisionTower(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.vision(pixel_values=x).last_hidden_state
-
-
-def clip_vision_tower(model_dir: str) -> HFClipVisionTower:
-    return HFClipVisionTower(load_hf_clip(model_dir))
 
 
 def load_hf_clip(model_dir: str) -> nn.Module:
