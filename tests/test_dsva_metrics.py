@@ -46,11 +46,11 @@ def test_gzsl_u_s_h_by_hand():
         ]
     )
     labels = np.array([0, 1, 2, 2])
-    m = gzsl_metrics(scores, labels, seen, unseen, gamma=0.0, on_probabilities=False)
+    m = gzsl_metrics(scores, labels, seen, unseen, gamma=0.0, faithful=False)
     assert (m["S"], m["U"]) == (pytest.approx(1.0), pytest.approx(0.5))
     assert m["H"] == pytest.approx(2 / 3)
     # stacking by 0.3 on scores moves image 3 from seen class 0 to unseen class 2, and image 1 stays
-    m = gzsl_metrics(scores, labels, seen, unseen, gamma=0.3, on_probabilities=False)
+    m = gzsl_metrics(scores, labels, seen, unseen, gamma=0.3, faithful=False)
     assert m["U"] == pytest.approx(1.0)
     assert m["S"] == pytest.approx(0.5)  # image 0: 1.0 - 0.3 < 0.9 -> now wrongly unseen
 

@@ -97,13 +97,17 @@ def test_collected_attributes_agree_with_truth(tiny_dsva):
     assert np.isfinite(matrix).all() and seen.min() == pytest.approx(0) and seen.max() == pytest.approx(1)
 
 
-def test_faithful_loader_trains_on_seen_test_images_and_corrected_does_not(tiny_dsva):
+def test_only_corrected_gzsl_keeps_the_seen_test_images_out_of_training(tiny_dsva):
     split = tiny_dsva["split"]
-    assert set(split["test_seen"]) <= set(training_images(split, faithful=True).tolist())
-    assert not set(split["test_seen"]) & set(training_images(split, faithful=False).tolist())
+    test_seen = set(split["test_seen"])
+    for setting, faithful in (("zsl", True), ("gzsl", True), ("zsl", False)):
+        assert test_seen <= set(training_images(split, setting, faithful).tolist()), (setting, faithful)
+    assert not test_seen & set(training_images(split, "gzsl", faithful=False).tolist())
     o = overlaps(split)
     assert o["split_file_train_test_seen"] == 0
+    # a seeded split has no ZSL list of its own: train + test_seen, the overlap total by construction
     assert o["faithful_loader_train_test_seen"] == o["test_seen_images"] == len(split["test_seen"])
+    assert o["zsl_list"].startswith("seeded split")
 
 
 def test_model_maps_and_crop_branch(tiny_dsva):
@@ -115,8 +119,10 @@ def test_model_maps_and_crop_branch(tiny_dsva):
     with torch.no_grad():
         a, b = plain(x), cropped(x)
     assert a.maps.shape == (2, len(data.attribute_names), 7, 7)
-    torch.testing.assert_close(a.attr_local, b.attr_local)  # the crop feeds the global branch only
-    assert not torch.allclose(a.attr_global, b.attr_global)
+    torch.testing.assert_close(a.attr_local, b.attr_local)  # the crop feeds the global branch only,
+    torch.testing.assert_close(a.attr_global, b.attr_global)  # and only its class scores
+    assert a.attr_crop is None and b.attr_crop.shape == a.attr_global.shape
+    assert not torch.allclose(a.attr_global_scored, b.attr_global_scored)
 
 
 @pytest.mark.slow
@@ -126,17 +132,18 @@ def test_end_to_end_above_chance_and_variants_differ(tiny_dsva):
     last = {}
     for variant in ("faithful", "corrected"):
         cfg = {**TRAIN, "faithful": variant == "faithful"}
-        history = train(data, split, root / "attributes", cfg, "full", root / variant, CPU, seed=0)
+        history = train(data, split, root / "attributes", cfg, "zsl", "full", root / variant, CPU, seed=0)
         last[variant] = history[-1]
+        assert "zsl" in history[-1] and "H" not in history[-1]  # a ZSL run is evaluated on ZSL only
     assert last["corrected"]["zsl"] > chance + 0.2
     assert last["faithful"]["zsl"] > chance + 0.1
     # double softmax: CE of probabilities cannot go below ln(e + C - 1) - 1 (a one-hot probability row);
     # the corrected CE on scores can, and does
     floor = np.log(np.e + len(split["seen_classes"]) - 1) - 1
     assert last["corrected"]["ce_local"] < floor < last["faithful"]["ce_local"]
-    run = json.loads((root / "faithful" / "run.json").read_text())
-    assert run["train_test_seen_overlap_used"] == len(split["test_seen"])
-    assert json.loads((root / "corrected" / "run.json").read_text())["train_test_seen_overlap_used"] == 0
+    for variant in ("faithful", "corrected"):  # ZSL trains on every seen image (no seen test set)
+        run = json.loads((root / variant / "run.json").read_text())
+        assert (run["setting"], run["train_test_seen_overlap_used"]) == ("zsl", len(split["test_seen"]))
 
 
 class Interrupted(Exception):
@@ -149,7 +156,7 @@ def test_resume_after_interruption_gives_the_same_run(tiny_dsva, monkeypatch):
 
     data, split, root = tiny_dsva["data"], tiny_dsva["split"], tiny_dsva["root"]
     cfg = {**TRAIN, "faithful": False, "batches_per_epoch": 4, "epochs": 3}
-    straight = train(data, split, root / "attributes", cfg, "select", root / "a", CPU, seed=1)
+    straight = train(data, split, root / "attributes", cfg, "gzsl", "select", root / "a", CPU, seed=1)
     assert not (root / "a" / "checkpoint").exists()  # a finished run keeps no checkpoint
 
     real_episodes, calls = dsva_train.episodes, []
@@ -162,10 +169,10 @@ def test_resume_after_interruption_gives_the_same_run(tiny_dsva, monkeypatch):
 
     monkeypatch.setattr(dsva_train, "episodes", crash_in_third_epoch)
     with pytest.raises(Interrupted):
-        train(data, split, root / "attributes", cfg, "select", root / "b", CPU, seed=1)
+        train(data, split, root / "attributes", cfg, "gzsl", "select", root / "b", CPU, seed=1)
     assert torch.load(root / "b" / "checkpoint" / "last.pt", weights_only=True)["epoch"] == 1
     monkeypatch.setattr(dsva_train, "episodes", real_episodes)
-    resumed = train(data, split, root / "attributes", cfg, "select", root / "b", CPU, seed=1)
+    resumed = train(data, split, root / "attributes", cfg, "gzsl", "select", root / "b", CPU, seed=1)
     assert [h["loss"] for h in straight] == pytest.approx([h["loss"] for h in resumed])
     assert [h["val_zsl"] for h in straight] == [h["val_zsl"] for h in resumed]
     a = torch.load(root / "a" / "model.pt", weights_only=True)["model"]
@@ -173,16 +180,21 @@ def test_resume_after_interruption_gives_the_same_run(tiny_dsva, monkeypatch):
     assert all(torch.equal(a[k], b[k]) for k in a)
 
 
-def test_protocols_pick_their_epochs():
-    full = [
-        {"zsl": z, "U": 0.1, "S": 0.2, "H": h, "zsl_g": 0, "U_g": 0, "S_g": 0, "H_g": 0}
-        for z, h in [(0.5, 0.1), (0.9, 0.2), (0.6, 0.4), (0.4, 0.3)]
-    ]
-    select = [{"val_zsl": v} for v in (0.1, 0.2, 0.7, 0.3)]
-    p = summarize(full, select, {})["protocols"]
-    assert (p["paper"]["zsl_epoch"], p["paper"]["zsl"], p["paper"]["gzsl_epoch"]) == (1, 0.9, 2)
-    assert (p["last"]["epoch"], p["last"]["zsl"]) == (3, 0.4)
-    assert (p["validation"]["epoch"], p["validation"]["zsl"]) == (2, 0.6)
+def test_protocols_pick_their_epochs_per_setting():
+    zsl = [{"zsl": z, "zsl_g": 0} for z in (0.5, 0.9, 0.6, 0.4)]
+    # a NaN H (a seen class without test images, faithful) is never the best epoch, as in the released code
+    gzsl = [{"U": 0.1, "S": 0.2, "H": h, "U_g": 0, "S_g": 0, "H_g": 0} for h in (0.1, 0.2, np.nan, 0.3)]
+    runs = {
+        "zsl": {"full": zsl, "select": [{"val_zsl": v} for v in (0.1, 0.2, 0.7, 0.3)]},
+        "gzsl": {"full": gzsl, "select": [{"val_zsl": v} for v in (0.8, 0.2, 0.7, 0.3)]},
+    }
+    p = summarize(runs, {})["protocols"]
+    picked = {name: (q["zsl_epoch"], q["zsl"], q["gzsl_epoch"], q["H"]) for name, q in p.items()}
+    assert picked == {"paper": (1, 0.9, 3, 0.3), "last": (3, 0.4, 3, 0.3), "validation": (2, 0.6, 0, 0.1)}
+    assert p["validation"]["val_zsl"] == {"zsl": 0.7, "gzsl": 0.8}
+    never = {**runs, "gzsl": {**runs["gzsl"], "full": [{**row, "H": 0.0} for row in gzsl]}}
+    paper = summarize(never, {})["protocols"]["paper"]  # no epoch beats 0: the released Result's zeros
+    assert (paper["gzsl_epoch"], paper["U"], paper["S"], paper["H"]) == (None, 0.0, 0.0, 0.0)
 
 
 def test_run_key_parses_metrics_paths():
@@ -214,7 +226,7 @@ def test_snakemake_dry_run_lists_dsva_jobs():
     assert counts == {
         "dsva_image_text": "1",
         "dsva_collect_attributes": "3",
-        "dsva_train": "12",
+        "dsva_train": "24",
         "dsva_summarize": "6",
         "dsva_aggregate": "1",
         "dsva_report": "1",
@@ -225,14 +237,16 @@ def test_dataset_split_lists_follow_the_released_loader():
     # RSSDIVCS-like: the split file's train is train_zsl_loc, which here shares image 5 with test_seen
     split = {"train": [1, 2, 3, 5], "test_seen": [5, 6], "test_unseen": [9]}
     own = {"train": [1, 2, 3, 5], "train_gzsl": [1, 2, 4], "test_seen": [5, 6]}
-    assert training_images(split, faithful=True, own=own).tolist() == [1, 2, 3, 5]
-    assert training_images(split, faithful=False, own=own).tolist() == [1, 2, 4]
+    assert training_images(split, "gzsl", faithful=True, own=own).tolist() == [1, 2, 3, 5]
+    assert training_images(split, "zsl", faithful=False, own=own).tolist() == [1, 2, 3, 5]
+    assert training_images(split, "gzsl", faithful=False, own=own).tolist() == [1, 2, 4]
     assert overlaps(split, own) == {
         "split_file_train_test_seen": 1,
         "faithful_loader_train_test_seen": 1,
+        "zsl_list": "dataset",
         "test_seen_images": 2,
     }
     # a seeded split: the ZSL list is every seen image, the GZSL list the split's train
     seeded = {"train": [1, 2], "test_seen": [3], "test_unseen": [9]}
-    assert training_images(seeded, faithful=True).tolist() == [1, 2, 3]
-    assert training_images(seeded, faithful=False).tolist() == [1, 2]
+    assert training_images(seeded, "gzsl", faithful=True).tolist() == [1, 2, 3]
+    assert training_images(seeded, "gzsl", faithful=False).tolist() == [1, 2]

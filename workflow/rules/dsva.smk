@@ -1,11 +1,16 @@
-# DSVA: attribute collection (features) -> training (full + select stages) -> per-run metrics -> report.
+# DSVA: attribute collection (features) -> training (per setting, full + select stages) -> per-run metrics
+# -> report.
+from pathlib import Path
+
 from rsrepro.dsva import targets as dsva_targets
+from rsrepro.dsva.settings import job_train_settings
 from rsrepro.dsva.targets import DSVA, RUN, dsva_split_files, image_text_inputs, run_metrics
 
 
 wildcard_constraints:
     dsva_variant="|".join(dsva_targets.VARIANTS),
     stage="full|select",
+    setting="zsl|gzsl",
 
 
 rule dsva_image_text:
@@ -60,46 +65,50 @@ rule dsva_train:
         data=f"{PREPARED}/{{dataset}}",
         split=zero_shot_split("{dataset}", "{split}", "{seed}"),
         attributes=f"{RUN}/attributes",
-        clip=[ancient(p) for p in weights_input(config["dsva"]["train"]["clip_model_dir"])],
+        clip=lambda w: [
+            ancient(p)
+            for p in weights_input(job_train_settings(config, w.split, w.setting)["clip_model_dir"])
+        ],
     output:
-        history=f"{RUN}/{{dsva_variant}}/{{stage}}/history.json",
-        model=f"{RUN}/{{dsva_variant}}/{{stage}}/model.pt",
-        run=f"{RUN}/{{dsva_variant}}/{{stage}}/run.json",
+        history=f"{RUN}/{{setting}}/{{dsva_variant}}/{{stage}}/history.json",
+        model=f"{RUN}/{{setting}}/{{dsva_variant}}/{{stage}}/model.pt",
+        run=f"{RUN}/{{setting}}/{{dsva_variant}}/{{stage}}/run.json",
     params:
-        cfg=as_json(config["dsva"]["train"]),
+        # per job: an override in dsva.settings reruns its split and setting only
+        cfg=lambda w: as_json(job_train_settings(config, w.split, w.setting)),
     log:
-        f"{LOGS}/dsva/{{dataset}}/{{split}}_seed{{seed}}/{{dsva_variant}}_{{stage}}.log",
+        f"{LOGS}/dsva/{{dataset}}/{{split}}_seed{{seed}}/{{setting}}_{{dsva_variant}}_{{stage}}.log",
     benchmark:
-        f"{BENCHMARKS}/dsva/{{dataset}}/{{split}}_seed{{seed}}/{{dsva_variant}}_{{stage}}.tsv"
+        f"{BENCHMARKS}/dsva/{{dataset}}/{{split}}_seed{{seed}}/{{setting}}_{{dsva_variant}}_{{stage}}.tsv"
     conda:
         ENV
     threads: 1
     resources:
-        gpu=config["dsva"]["train"]["gpus"],
+        gpu=lambda w: job_train_settings(config, w.split, w.setting)["gpus"],
     shell:
         tracked(
             "rsrepro launch --gpus {resources.gpu} -- dsva-train --prepared {input.data} --split {input.split} --attributes {input.attributes}"
-            " --stage {wildcards.stage} --variant {wildcards.dsva_variant} --out $(dirname {output.history})"
-            " --threads {threads} --params {params.cfg:q} > {log} 2>&1"
+            " --setting {wildcards.setting} --stage {wildcards.stage} --variant {wildcards.dsva_variant}"
+            " --out $(dirname {output.history}) --threads {threads} --params {params.cfg:q} > {log} 2>&1"
         )
 
 
 rule dsva_summarize:
     input:
-        full=f"{RUN}/{{dsva_variant}}/full/history.json",
-        select=f"{RUN}/{{dsva_variant}}/select/history.json",
+        zsl=[f"{RUN}/zsl/{{dsva_variant}}/{stage}/history.json" for stage in ("full", "select")],
+        gzsl=[f"{RUN}/gzsl/{{dsva_variant}}/{stage}/history.json" for stage in ("full", "select")],
     output:
         f"{RUN}/{{dsva_variant}}/metrics.json",
+    params:
+        zsl=lambda w, input: Path(input.zsl[0]).parents[1],
+        gzsl=lambda w, input: Path(input.gzsl[0]).parents[1],
     log:
         f"{LOGS}/dsva/{{dataset}}/{{split}}_seed{{seed}}/{{dsva_variant}}_summarize.log",
     conda:
         ENV
     threads: 1
     shell:
-        tracked(
-            "rsrepro dsva-summarize --full $(dirname {input.full}) --select $(dirname {input.select})"
-            " --out {output} > {log} 2>&1"
-        )
+        tracked("rsrepro dsva-summarize --zsl {params.zsl} --gzsl {params.gzsl} --out {output} > {log} 2>&1")
 
 
 rule dsva_aggregate:

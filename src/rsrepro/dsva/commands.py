@@ -35,12 +35,15 @@ def add_commands(subparsers: Any) -> None:
     )
     train.add_argument("--split", type=Path, required=True)
     train.add_argument("--attributes", type=Path, required=True, help="collection directory")
+    train.add_argument("--setting", choices=["zsl", "gzsl"], required=True)
     train.add_argument("--stage", choices=["full", "select"], required=True)
     train.add_argument("--variant", choices=["faithful", "corrected"], required=True)
 
-    summary = subparsers.add_parser("dsva-summarize", help="metrics of one run under the three protocols")
-    summary.add_argument("--full", type=Path, required=True, help="full stage directory")
-    summary.add_argument("--select", type=Path, required=True, help="select stage directory")
+    summary = subparsers.add_parser(
+        "dsva-summarize", help="ZSL and GZSL metrics of one split and variant under the three protocols"
+    )
+    summary.add_argument("--zsl", type=Path, required=True, help="ZSL run directory (full/ and select/)")
+    summary.add_argument("--gzsl", type=Path, required=True, help="GZSL run directory (full/ and select/)")
     summary.add_argument("--out", type=Path, required=True)
     summary.set_defaults(handler=_summarize)
 
@@ -118,6 +121,7 @@ def _train(args: argparse.Namespace) -> None:
         split,
         args.attributes,
         cfg,
+        args.setting,
         args.stage,
         args.out,
         pick_device(cfg["device"]),
@@ -129,11 +133,12 @@ def _train(args: argparse.Namespace) -> None:
 def _summarize(args: argparse.Namespace) -> None:
     from rsrepro.dsva.summary import summarize
 
-    run = read_json(args.full / "run.json")
-    write_json(
-        args.out,
-        summarize(read_json(args.full / "history.json"), read_json(args.select / "history.json"), run),
-    )
+    folders = {"zsl": args.zsl, "gzsl": args.gzsl}
+    runs = {
+        s: {stage: read_json(f / stage / "history.json") for stage in ("full", "select")}
+        for s, f in folders.items()
+    }
+    write_json(args.out, summarize(runs, {s: read_json(f / "full" / "run.json") for s, f in folders.items()}))
 
 
 def _aggregate(args: argparse.Namespace) -> None:

@@ -25,21 +25,27 @@ def attribute_regression(attributes: torch.Tensor, target_attributes: torch.Tens
 
 
 def compactness(maps: torch.Tensor) -> torch.Tensor:
-    """APN's attention-compactness loss: sigmoid(map) weighted squared distance to the map's peak.
+    """APN's attention-compactness loss as the released code computes it (``Loss_fn`` with the table of
+    ``get_middle_graph``): sigmoid(map) times the squared distance, in grid cells, of each cell to the
+    map's peak, summed over images, attributes and cells. ``maps`` are B x A x g x g, without the CLS
+    token (the peak is a cell of the grid).
 
-    Coordinates are in grid cells / grid size (0..1), averaged over images and attributes.
+    A sum, not a mean: the released weight (1e-9) is set for this magnitude (about 1e6 on an 8 x 3
+    episode of 98 attributes on 7 x 7 maps).
     """
-    _b, _a, g, _ = maps.shape
-    flat = maps.flatten(2)
-    peak = flat.argmax(2)
-    coords = torch.arange(g, device=maps.device, dtype=maps.dtype) / g
-    rows, cols = coords.repeat_interleave(g), coords.repeat(g)
-    dist = (rows.view(1, 1, -1) - rows[peak].unsqueeze(-1)) ** 2 + (
-        cols.view(1, 1, -1) - cols[peak].unsqueeze(-1)
-    ) ** 2
-    return (flat.sigmoid() * dist).sum(2).mean()
+    b, a, g, _ = maps.shape
+    flat = maps.reshape(b * a, g * g)
+    cell = torch.arange(g, device=maps.device)
+    rows, cols = cell.repeat_interleave(g), cell.repeat(g)
+    peak = flat.argmax(1, keepdim=True)
+    dist = (rows[peak] - rows) ** 2 + (cols[peak] - cols) ** 2  # integers, like the released table
+    return (flat.sigmoid() * dist.to(flat.dtype)).sum()
 
 
 def group_lasso(weights: torch.Tensor, groups: list[list[int]]) -> torch.Tensor:
-    """Sum over attribute groups of the Frobenius norm of the group's rows (prototypes or head weights)."""
-    return sum(weights[torch.tensor(g, device=weights.device)].norm() for g in groups)
+    """Sum over attribute groups of the Frobenius norm of the group's rows (prototypes or head weights),
+    with the released ``add_glasso``'s 1e-8 per column under the root (which keeps its gradient finite
+    at zero): sqrt(sum of squares + dim * 1e-8)."""
+    return sum(
+        weights[torch.tensor(g, device=weights.device)].pow(2).sum(0).add(1e-8).sum().pow(0.5) for g in groups
+    )

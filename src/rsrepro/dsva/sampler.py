@@ -13,8 +13,12 @@ def episodes(
 ) -> Iterator[np.ndarray]:
     """Yield ``n_batches`` index arrays of ways x shots images (class-major order).
 
-    Classes are drawn without replacement per batch, images without replacement within a class (as
-    ``torch.randperm(...)[:k]`` in the original; a class with fewer than ``shots`` images gives all).
+    Classes are drawn without replacement per batch, images without replacement within a class: the
+    distribution of the original's ``CategoriesSampler``, which draws both with
+    ``np.random.choice(..., replace=False)`` from numpy's global generator. Here they come from the run's
+    torch ``generator`` (``randperm``), whose state the checkpoints keep, so a resumed run draws the
+    episodes an uninterrupted one would. A class with fewer than ``shots`` images gives all of them (the
+    original stops with a ValueError).
     """
     indices, labels = np.asarray(indices), np.asarray(labels)
     classes = np.unique(labels)

@@ -1,6 +1,10 @@
 """Per-run metrics under three protocols, and the aggregate over runs.
 
-- ``paper``: the released code's protocol: best ZSL epoch and best-H epoch, both chosen on the test set;
+A run of one split and variant is two trainings, as the released code's two scripts per split: the ZSL
+setting's gives the ZSL accuracy, the GZSL setting's U, S and H, each at the epoch its protocol picks:
+
+- ``paper``: the released code's protocol: best ZSL epoch and best-H epoch, both chosen on the test set
+  (its ``Result``: the first epoch that beats all earlier ones and 0; a NaN never does);
 - ``last``: the last epoch;
 - ``validation``: the epoch whose pseudo-unseen validation ZSL accuracy (``select`` stage) is highest.
 """
@@ -11,34 +15,39 @@ from typing import Any
 
 import numpy as np
 
-METRICS = ("zsl", "U", "S", "H", "zsl_g", "U_g", "S_g", "H_g")
+SETTINGS = {"zsl": ("zsl", "zsl_g"), "gzsl": ("U", "S", "H", "U_g", "S_g", "H_g")}
+HEADLINE = {"zsl": ("zsl",), "gzsl": ("U", "S", "H")}
+Histories = dict[str, dict[str, list[dict[str, float]]]]  # setting -> stage -> history
 
 
-def _at(history: list[dict[str, float]], epoch: int) -> dict[str, float]:
-    row = history[epoch]
-    return {"epoch": epoch, **{k: row[k] for k in METRICS}}
+def released_best_epoch(values: list[float]) -> int | None:
+    """The epoch ``Result.update`` reports: the first to beat every earlier value and 0 (None if none)."""
+    best, epoch = 0.0, None
+    for k, value in enumerate(values):
+        if value > best:  # False for NaN
+            best, epoch = value, k
+    return epoch
 
 
-def summarize(
-    full: list[dict[str, float]], select: list[dict[str, float]], run: dict[str, Any]
-) -> dict[str, Any]:
-    best_zsl = int(np.argmax([h["zsl"] for h in full]))
-    best_h = int(np.argmax([h["H"] for h in full]))
-    chosen = min(int(np.argmax([h["val_zsl"] for h in select])), len(full) - 1)
-    paper = {
-        "zsl_epoch": best_zsl,
-        "gzsl_epoch": best_h,
-        "zsl": full[best_zsl]["zsl"],
-        **{k: full[best_h][k] for k in ("U", "S", "H")},
-    }
-    return {
-        "protocols": {
-            "paper": paper,
-            "last": _at(full, len(full) - 1),
-            "validation": {**_at(full, chosen), "val_zsl": select[chosen]["val_zsl"]},
-        },
-        "run": run,
-    }
+def _at(history: list[dict[str, float]], setting: str, epoch: int | None, keys: tuple[str, ...]) -> dict:
+    """``keys`` of ``history`` at ``epoch``; None is the released code's answer when no epoch beats 0:
+    its initial zeros."""
+    values = {k: 0.0 if epoch is None else history[epoch][k] for k in keys}
+    return {f"{setting}_epoch": epoch, **values}
+
+
+def summarize(runs: Histories, info: dict[str, Any]) -> dict[str, Any]:
+    """``runs``: the ``full`` and ``select`` histories of the ``zsl`` and ``gzsl`` settings."""
+    paper, last, validation = {}, {}, {"val_zsl": {}}
+    for setting, keys in SETTINGS.items():
+        full, select = runs[setting]["full"], runs[setting]["select"]
+        best = released_best_epoch([row[HEADLINE[setting][-1]] for row in full])
+        paper.update(_at(full, setting, best, HEADLINE[setting]))
+        last.update(_at(full, setting, len(full) - 1, keys))
+        chosen = min(int(np.argmax([row["val_zsl"] for row in select])), len(full) - 1)
+        validation.update(_at(full, setting, chosen, keys))
+        validation["val_zsl"][setting] = select[chosen]["val_zsl"]
+    return {"protocols": {"paper": paper, "last": last, "validation": validation}, "runs": info}
 
 
 def aggregate(runs: list[dict[str, Any]]) -> dict[str, Any]:

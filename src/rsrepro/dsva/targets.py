@@ -35,21 +35,33 @@ def image_text_inputs(config: dict[str, Any], dataset: str, seed: int) -> list[s
     return [f"{DSVA}/{dataset}/image_text_seed{seed}"]
 
 
-def run_dirs(config: dict[str, Any], dataset: str) -> list[str]:
-    """One run per split file ("60-10_seed0") and variant."""
+def run_dirs(config: dict[str, Any], dataset: str, setting: str = "zsl") -> list[str]:
+    """The training runs of one setting, one per split file ("60-10_seed0") and variant
+    (``<split>_seed<s>/<setting>/<variant>``, holding ``full/`` and ``select/``); the ZSL runs' histories
+    are the training curves."""
     return [
-        f"{DSVA}/{dataset}/{Path(split_file).stem}/{variant}"
+        f"{DSVA}/{dataset}/{Path(split_file).stem}/{setting}/{variant}"
         for split_file in split_files(config, dataset)
         for variant in config["dsva"]["variants"]
     ]
 
 
 def run_metrics(config: dict[str, Any], dataset: str) -> list[str]:
-    return [f"{d}/metrics.json" for d in run_dirs(config, dataset)]
+    """The summaries of both settings' runs, one per split file and variant."""
+    return [
+        f"{DSVA}/{dataset}/{Path(split_file).stem}/{variant}/metrics.json"
+        for split_file in split_files(config, dataset)
+        for variant in config["dsva"]["variants"]
+    ]
 
 
 def summary_files(config: dict[str, Any]) -> list[str]:
     return [f"{DSVA}/{dataset}/metrics.json" for dataset in config["dsva"]["datasets"]]
+
+
+def split_of(tag: str) -> str:
+    """The params key of a split from its path tag ("50-20" -> "50/20")."""
+    return tag.replace("-", "/")
 
 
 def run_key(metrics_path: str | Path) -> dict[str, Any]:
@@ -58,7 +70,7 @@ def run_key(metrics_path: str | Path) -> dict[str, Any]:
     if m is None:
         raise ValueError(f"not a DSVA run metrics path: {metrics_path}")
     dataset, split, seed, variant = m.groups()
-    return {"dataset": dataset, "split": split.replace("-", "/"), "seed": int(seed), "variant": variant}
+    return {"dataset": dataset, "split": split_of(split), "seed": int(seed), "variant": variant}
 
 
 def split_files(config: dict[str, Any], dataset: str) -> list[str]:

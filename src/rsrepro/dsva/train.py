@@ -1,18 +1,24 @@
-"""DSVA training (episodic, warm-up then full fine-tuning) with ZSL/GZSL evaluation after every epoch.
+"""DSVA training (episodic, warm-up then full fine-tuning) with ZSL or GZSL evaluation after every epoch.
 
-Two stages per run:
+One run per setting, as the released code has one script per split and setting: ``zsl`` runs are
+evaluated on the unseen test images with the unseen classes as candidates, ``gzsl`` runs on the seen and
+unseen test images with all classes (U, S, H). Two stages per run:
 
-- ``full``: trained on all seen classes; evaluated on the test sets every epoch, so the history holds
+- ``full``: trained on all seen classes; evaluated on the test set every epoch, so the history holds
   both the paper protocol (best epoch on test) and the last epoch.
 - ``select``: ``val_classes`` seen classes are carved out as pseudo-unseen validation classes and the
   model is trained on the rest; its per-epoch validation ZSL accuracy picks the epoch that an honest
   protocol reports from the ``full`` history (Xian et al.'s select-then-retrain, with the retrain being
   the ``full`` stage).
 
-``faithful`` reproduces the released code: double-softmax CE, calibrated stacking on probabilities, and
-the GZSL model trained on the ZSL training list (RSSDIVCS: train_zsl_loc; a seeded split: all seen-class
-images, so the seen test images are trained on). ``faithful: false``: CE on scores, stacking on scores,
-training on the GZSL list (train_gzsl_loc, or the split's train) without any seen-test image.
+``faithful`` reproduces the released code: double-softmax CE, calibrated stacking on probabilities of
+the classes present in the seen test set, fp32, and both settings trained on the ZSL training list (its
+loader reads ``trainval_loc = train_zsl_loc`` in every mode; RSSDIVCS: train_zsl_loc; a seeded split:
+all seen-class images, so a GZSL run trains on its seen test images). ``faithful: false`` (corrected):
+CE on scores, stacking on scores, bf16 autocast on CUDA; ZSL trains on the ZSL list too (ZSL has no seen
+test set to protect), GZSL on the GZSL list (train_gzsl_loc, or the split's train) without any seen-test
+image. Both take the released losses and crop branch (:mod:`rsrepro.dsva.losses`,
+:func:`rsrepro.models.dsva.attention_boxes`).
 
 Several GPUs (``torchrun``): every rank draws the same episode and augments it with the same generator
 (so the ranks' random streams stay in step), then trains on its slice of it under DDP with the data
@@ -77,18 +83,26 @@ def gzsl_train_list(split: dict[str, Any], own: dict[str, Any]) -> list[int]:
     return sorted(set(images) - set(split["test_seen"]))
 
 
-def training_images(split: dict[str, Any], faithful: bool, own: dict[str, Any] | None = None) -> np.ndarray:
+def training_images(
+    split: dict[str, Any], setting: str, faithful: bool, own: dict[str, Any] | None = None
+) -> np.ndarray:
+    """The released loader's ZSL list for faithful runs and for corrected ZSL runs; the GZSL list,
+    without any seen-test image, for corrected GZSL runs."""
     own = own or {}
-    chosen = zsl_train_list(split, own) if faithful else gzsl_train_list(split, own)
+    chosen = gzsl_train_list(split, own) if setting == "gzsl" and not faithful else zsl_train_list(split, own)
     return np.asarray(chosen, dtype=np.int64)
 
 
-def overlaps(split: dict[str, Any], own: dict[str, Any] | None = None) -> dict[str, int]:
-    """Train / seen-test overlap of the split file (must be 0) and of the released loader's choice."""
+def overlaps(split: dict[str, Any], own: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Train / seen-test overlap of the split file (must be 0) and of the released loader's ZSL list.
+
+    Only a dataset's own lists (RSSDIVCS's train_zsl_loc) make the second a measurement; a seeded split
+    has no ZSL list of its own, so it is train + test_seen and the overlap is total by construction."""
     test_seen = set(split["test_seen"])
     return {
         "split_file_train_test_seen": len(test_seen & set(split["train"])),
         "faithful_loader_train_test_seen": len(test_seen & set(zsl_train_list(split, own or {}))),
+        "zsl_list": "dataset" if own else "seeded split: train + test_seen",
         "test_seen_images": len(test_seen),
     }
 
@@ -122,19 +136,20 @@ def class_attribute_matrix(
 def predict(
     model: DSVA, data: PreparedDataset, indices: np.ndarray, cfg: dict[str, Any], device: torch.device
 ):
-    """Attribute predictions of both branches (N x A each) for ``indices``."""
+    """Attribute predictions of both branches (N x A each; the global one with the crop's) for ``indices``."""
     model.eval()
     local, glob = [], []
     for batch in index_batches(indices, cfg["eval_batch_size"], shuffle=False):
-        with autocast(device):
+        with autocast(device, cfg["faithful"]):
             out = model(image_batch(data.images, batch, device, cfg["image"], train=False))
         local.append(out.attr_local.float().cpu())
-        glob.append(out.attr_global.float().cpu())
+        glob.append(out.attr_global_scored.float().cpu())
     return torch.cat(local).numpy(), torch.cat(glob).numpy()
 
 
-def autocast(device: torch.device) -> torch.autocast:
-    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda")
+def autocast(device: torch.device, faithful: bool) -> torch.autocast:
+    """bf16 autocast on CUDA for corrected runs; faithful runs stay in fp32, as the released code."""
+    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda" and not faithful)
 
 
 def evaluate(
@@ -145,22 +160,27 @@ def evaluate(
     excluded: Sequence[int],
     cfg: dict[str, Any],
     device: torch.device,
+    setting: str,
 ) -> dict[str, float]:
-    """ZSL and GZSL (U, S, H) for the prototype branch (reported) and the global branch (suffix _g)."""
-    test_unseen = np.setdiff1d(
+    """ZSL accuracy (``zsl`` setting) or GZSL U, S, H (``gzsl``) of the prototype branch (reported) and
+    of the global branch (suffix _g)."""
+    test = np.setdiff1d(
         np.asarray(split["test_unseen"], dtype=np.int64), np.asarray(excluded, dtype=np.int64)
     )
-    test = np.concatenate([test_unseen, np.asarray(split["test_seen"], dtype=np.int64)])
+    if setting == "gzsl":
+        test = np.concatenate([test, np.asarray(split["test_seen"], dtype=np.int64)])
     labels = data.class_idx[test]
     seen, unseen = np.asarray(split["seen_classes"]), np.asarray(split["unseen_classes"])
-    gamma = cfg["cs_gamma_probability"] if cfg["faithful"] else cfg["cs_gamma_score"]
+    faithful = cfg["faithful"]
+    gamma = cfg["cs_gamma_probability"] if faithful else cfg["cs_gamma_score"]
     record: dict[str, float] = {}
     for suffix, attr in zip(("", "_g"), predict(model, data, test, cfg, device), strict=True):
         scores = attr @ matrix.T
-        n_u = len(test_unseen)
-        record[f"zsl{suffix}"] = zsl_accuracy(scores[:n_u], labels[:n_u], unseen)
-        gz = gzsl_metrics(scores, labels, seen, unseen, gamma, on_probabilities=cfg["faithful"])
-        record.update({f"{k}{suffix}": v for k, v in gz.items()})
+        if setting == "zsl":
+            record[f"zsl{suffix}"] = zsl_accuracy(scores, labels, unseen, faithful)
+        else:
+            gz = gzsl_metrics(scores, labels, seen, unseen, gamma, faithful)
+            record.update({f"{k}{suffix}": v for k, v in gz.items()})
     return record
 
 
@@ -172,19 +192,23 @@ def dsva_loss(
     cfg: dict[str, Any],
     warm: bool,
     data_weight: float = 1.0,
+    sum_weight: float = 1.0,
 ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-    """The original's ``Loss_fn``: CE of both branches, attribute MSE of both, compactness after warm-up,
-    group lasso on prototypes and head (the released scripts set it to 0 except GZSL 50/20).
-    ``data_weight`` scales the batch-mean terms (a DDP rank's share), not the weight penalties."""
+    """The original's ``Loss_fn``: CE of both branches (the global one's class scores with the crop
+    branch's added), attribute MSE of both (the global one on its pre-crop attributes), compactness after
+    warm-up, group lasso on prototypes and head (the released scripts set it to 0 except GZSL 50/20).
+
+    ``data_weight`` scales the batch-mean terms and ``sum_weight`` the batch-sum compactness (a DDP
+    rank's share: its fraction of the batch times the ranks, and the ranks), not the weight penalties."""
     w = cfg["loss"]
     g, loc = out.attr_global.float(), out.attr_local.float()
     parts = {
-        "ce_global": losses.compatibility_ce(g, matrix, y, cfg["faithful"]),
+        "ce_global": losses.compatibility_ce(out.attr_global_scored.float(), matrix, y, cfg["faithful"]),
         "ce_local": losses.compatibility_ce(loc, matrix, y, cfg["faithful"]),
         "mse_global": losses.attribute_regression(g, matrix[y]),
         "mse_local": losses.attribute_regression(loc, matrix[y]),
     }
-    loss = (
+    loss = data_weight * (
         w["xe"] * parts["ce_global"]
         + w["l_xe"] * parts["ce_local"]
         + w["attri"] * parts["mse_global"]
@@ -192,11 +216,11 @@ def dsva_loss(
     )
     if not warm and w["cpt"] > 0:
         parts["cpt"] = losses.compactness(out.maps.float())
-        loss = loss + w["cpt"] * parts["cpt"]
-    loss = data_weight * loss
+        loss = loss + sum_weight * w["cpt"] * parts["cpt"]
     if w["l_regular"] > 0 or w["regular"] > 0:
-        loss = loss + w["l_regular"] * losses.group_lasso(model.prototypes, model.groups)
-        loss = loss + w["regular"] * losses.group_lasso(model.head.weight, model.groups)
+        parts["lasso_prototypes"] = losses.group_lasso(model.prototypes, model.groups)
+        parts["lasso_head"] = losses.group_lasso(model.head.weight, model.groups)
+        loss = loss + w["l_regular"] * parts["lasso_prototypes"] + w["regular"] * parts["lasso_head"]
     return loss, parts
 
 
@@ -214,10 +238,12 @@ def train_step(
     """One optimiser step on the global batch ``x``, ``y``; ``net`` is ``model`` (wrapped in DDP on
     several ranks, each of which takes its slice)."""
     rows = shard_rows(len(y), context, y.device)
-    with autocast(x.device):
+    with autocast(x.device, cfg["faithful"]):
         out = net(x[rows])
     weight = mean_loss_weight(len(rows), len(y), context)
-    loss, parts = dsva_loss(model, out, y[rows], matrix, cfg, warm, data_weight=weight)
+    loss, parts = dsva_loss(
+        model, out, y[rows], matrix, cfg, warm, data_weight=weight, sum_weight=context.world_size
+    )
     optimizer.zero_grad()
     loss.backward()
     optimizer.step()
@@ -229,14 +255,15 @@ def train(
     split: dict[str, Any],
     attributes_dir: Path,
     cfg: dict[str, Any],
+    setting: str,
     stage: str,
     out_dir: Path,
     device: torch.device,
     seed: int,
     context: DistContext = SINGLE_PROCESS,
 ) -> list[dict[str, float]]:
-    """Train one stage; write ``history.json``, ``model.pt`` and ``run.json`` into ``out_dir`` (the main
-    rank; ``context`` is this process's place in a DDP run)."""
+    """Train one stage of one setting (``zsl`` or ``gzsl``); write ``history.json``, ``model.pt`` and
+    ``run.json`` into ``out_dir`` (the main rank; ``context`` is this process's place in a DDP run)."""
     generator = seed_everything(seed)
     class_idx = data.class_idx
     own = dataset_split(data, split)
@@ -247,7 +274,7 @@ def train(
         else {}
     )
     excluded = collection.get("eval_excluded", [])
-    images = training_images(split, cfg["faithful"], own)
+    images = training_images(split, setting, cfg["faithful"], own)
     seen = list(split["seen_classes"])
     val: list[int] = []
     if stage == "select":
@@ -292,14 +319,14 @@ def train(
 
     def validate(epoch: int) -> dict[str, float]:
         if stage == "full":
-            return evaluate(model, data, matrix, split, excluded, cfg, device)
+            return evaluate(model, data, matrix, split, excluded, cfg, device, setting)
         attr, _ = predict(model, data, val_images, cfg, device)
         return {"val_zsl": zsl_accuracy(attr @ matrix.T, class_idx[val_images], np.asarray(val))}
 
     checkpoints = out_dir / "checkpoint"
     # ``epochs`` is left out: the schedule does not depend on it, so a run extended to more epochs resumes.
     settings = {k: v for k, v in cfg.items() if k != "epochs"}
-    key = fingerprint(settings, stage, seed, split, matrix.tobytes(), sources=SOURCES)
+    key = fingerprint(settings, setting, stage, seed, split, matrix.tobytes(), sources=SOURCES)
     fresh_checkpoint_dir(checkpoints, key, context)
     loop = EpochLoop(checkpoints, {"model": model}, generator=generator, save=context.is_main)
     history = loop.run(cfg["epochs"], train_epoch, validate)
@@ -311,6 +338,7 @@ def train(
     write_json(
         out_dir / "run.json",
         {
+            "setting": setting,
             "stage": stage,
             "config": cfg,
             "faithful": cfg["faithful"],

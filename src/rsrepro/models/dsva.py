@@ -10,9 +10,17 @@ Built like torchvision's resnet.py: small modules and one builder per variant.
   attribute over the patch grid (7 x 7 for ViT-B/32 at 224 px). Class scores are attribute predictions
   times the class-attribute matrix (:func:`class_scores`).
 - The optional crop branch re-encodes the region the attention maps point at (the original's
-  "proposal" branch) and adds its attribute logits to the global branch.
+  "proposal" branch) and adds its attribute logits to the global branch's class scores; the global
+  branch's attribute regression still sees its own, pre-crop attributes (:class:`DSVAOutput`).
 - :class:`TextEncoder` and :class:`ImageTextModel` make the embedded preset's small CLIP-style model,
   whose image tower becomes DSVA's backbone (as clip-rsicd's is in the paper).
+
+The model is the released code's (wenjiaXu/RS_Scene_ZSL @b69a498, ``model/model.py``) for both variants,
+checked against its outputs on shared weights (``tests/test_dsva_released.py``): the crop box of
+``get_proposal`` (maps upsampled to the image with corners aligned, 8-connected largest component), the
+crop resized with corners aligned, the crop's logits in the global class scores but not in the global
+attributes the MSE sees. Where the variants differ (losses, calibration, training lists, precision) is
+``rsrepro.dsva.train``'s; the report's readings table lists every difference and why corrected departs.
 """
 
 from __future__ import annotations
@@ -92,9 +100,16 @@ def load_hf_clip(model_dir: str) -> nn.Module:
 
 @dataclass
 class DSVAOutput:
-    attr_global: torch.Tensor  # B x A, global branch (plus the crop branch when on)
+    attr_global: torch.Tensor  # B x A, global branch (mean token), without the crop: the MSE's input
     attr_local: torch.Tensor  # B x A, prototype branch (the one the paper reports)
-    maps: torch.Tensor  # B x A x grid x grid, token . prototype over the patch grid
+    maps: torch.Tensor  # B x A x grid x grid, token . prototype over the patch grid (no CLS token)
+    attr_crop: torch.Tensor | None = None  # B x A, the crop branch's attributes when it is on
+
+    @property
+    def attr_global_scored(self) -> torch.Tensor:
+        """What the global branch's class scores come from: its attributes plus the crop branch's (the
+        original adds the two branches' class scores, the same by linearity)."""
+        return self.attr_global if self.attr_crop is None else self.attr_global + self.attr_crop
 
 
 class DSVA(nn.Module):
@@ -128,14 +143,16 @@ class DSVA(nn.Module):
         tokens = self.tower(x)
         attr_global = self.head(self.norm(tokens.mean(1)))
         sims = tokens @ self.prototypes.t()  # B x T x A
-        attr_local = sims.max(1).values
+        attr_local = sims.max(1).values  # over every token, CLS included (as the original)
         b, _, a = sims.shape
         maps = sims[:, 1:].transpose(1, 2).reshape(b, a, self.grid, self.grid)
+        out = DSVAOutput(attr_global, attr_local, maps)
         if self.crop:
-            boxes = attention_boxes(maps.detach(), attr_local.detach(), self.groups, self.crop_threshold)
-            crops = crop_and_resize(x, boxes)
-            attr_global = attr_global + self.head(self.norm(self.tower(crops).max(1).values))
-        return DSVAOutput(attr_global, attr_local, maps)
+            with torch.no_grad():
+                boxes = attention_boxes(maps, attr_local, self.groups, self.crop_threshold, x.shape[-1])
+                crops = crop_and_resize(x, boxes)
+            out.attr_crop = self.head(self.norm(self.tower(crops).max(1).values))
+        return out
 
 
 def class_scores(attributes: torch.Tensor, class_attributes: torch.Tensor) -> torch.Tensor:
@@ -144,46 +161,60 @@ def class_scores(attributes: torch.Tensor, class_attributes: torch.Tensor) -> to
 
 
 def attention_boxes(
-    maps: torch.Tensor, attr: torch.Tensor, groups: list[list[int]], threshold: float
+    maps: torch.Tensor, attr: torch.Tensor, groups: list[list[int]], threshold: float, size: int
 ) -> np.ndarray:
-    """The original's crop box: per group, the map of its strongest attribute, min-max normalised and
-    averaged over groups; pixels above threshold x mean; bbox of the largest connected component.
+    """The original's crop box (``CLIP_proto.get_proposal``), in pixels of a ``size`` x ``size`` image.
 
-    Returns fractions (top, left, bottom, right) of the grid per image, B x 4.
+    Per group, the map of the group's strongest attribute, upsampled to the image (bilinear, corners
+    aligned), min-max normalised; the groups' mean; pixels above threshold x its mean; the bounding box of
+    the largest 8-connected component, or the whole image if there is none. A constant map normalises to
+    NaN there, which leaves no pixel above the threshold: the whole image, as in the original.
+
+    Returns B x 4 integer boxes (top, left, bottom, right), bottom and right exclusive.
+    """
+    rows = torch.arange(len(maps), device=maps.device)
+    picked = torch.stack(
+        [maps[rows, torch.tensor(g, device=maps.device)[attr[:, g].argmax(1)]] for g in groups], 1
+    )
+    # One map per 1-channel input: the released code upsamples all 98 maps at once, which torch's CPU
+    # kernel rounds exactly as it does one channel, but not as three (its path for 3-channel images).
+    heat = F.interpolate(
+        picked.flatten(0, 1)[:, None].float(), (size, size), mode="bilinear", align_corners=True
+    )
+    heat = heat.view(len(maps), len(groups), size, size)
+    heat = heat - heat.amin((2, 3), keepdim=True)
+    heat = (heat / heat.amax((2, 3), keepdim=True)).mean(1)
+    masks = (heat > heat.mean((1, 2), keepdim=True) * threshold).cpu().numpy()
+    return np.array([largest_component_box(m) for m in masks], dtype=np.int64)
+
+
+def largest_component_box(mask: np.ndarray) -> tuple[int, int, int, int]:
+    """Bounding box (top, left, bottom, right; exclusive ends) of the largest 8-connected component of a
+    boolean mask, the first in raster order among equals; the whole mask if it has none.
+
+    ``scipy.ndimage.label`` with a 3 x 3 structure labels as the original's ``skimage.measure.label``
+    (full connectivity): the same components, numbered in the same raster order.
     """
     from scipy import ndimage
 
-    picked = []
-    for group in groups:
-        idx = torch.tensor(group, device=maps.device)
-        best = idx[attr[:, idx].argmax(1)]
-        m = maps[torch.arange(len(maps)), best]
-        lo = m.flatten(1).min(1).values.view(-1, 1, 1)
-        hi = m.flatten(1).max(1).values.view(-1, 1, 1)
-        picked.append((m - lo) / (hi - lo + 1e-12))
-    heat = torch.stack(picked).mean(0).float().cpu().numpy()
-    g = heat.shape[-1]
-    boxes = np.tile(np.array([0.0, 0.0, 1.0, 1.0]), (len(heat), 1))
-    for i, h in enumerate(heat):
-        labels, n = ndimage.label(h > threshold * h.mean())
-        if n == 0:
-            continue
-        largest = 1 + int(np.argmax(ndimage.sum(np.ones_like(h), labels, index=range(1, n + 1))))
-        rows, cols = np.nonzero(labels == largest)
-        boxes[i] = [rows.min() / g, cols.min() / g, (rows.max() + 1) / g, (cols.max() + 1) / g]
-    return boxes
+    labels, n = ndimage.label(mask, structure=np.ones((3, 3), dtype=bool))
+    if n == 0:
+        return 0, 0, mask.shape[0], mask.shape[1]
+    largest = 1 + int(np.argmax(np.bincount(labels.ravel())[1:]))
+    rows, cols = np.nonzero(labels == largest)
+    return int(rows.min()), int(cols.min()), int(rows.max()) + 1, int(cols.max()) + 1
 
 
 def crop_and_resize(x: torch.Tensor, boxes: np.ndarray) -> torch.Tensor:
-    """Crop each image to its box (fractions) and resize back to the input size (bilinear)."""
-    size = x.shape[-1]
-    out = []
-    for img, (t, lft, b, r) in zip(x, boxes, strict=True):
-        top, left = int(t * size), int(lft * size)
-        bottom, right = max(math.ceil(b * size), top + 1), max(math.ceil(r * size), left + 1)
-        region = img[:, top:bottom, left:right].unsqueeze(0)
-        out.append(F.interpolate(region, size=(size, size), mode="bilinear", align_corners=False))
-    return torch.cat(out)
+    """Crop each image to its pixel box and resize it back to the input size (bilinear, corners aligned,
+    as the original)."""
+    size = x.shape[-2:]
+    return torch.cat(
+        [
+            F.interpolate(img[None, :, t:b, lft:r], size=size, mode="bilinear", align_corners=True)
+            for img, (t, lft, b, r) in zip(x, boxes.tolist(), strict=True)
+        ]
+    )
 
 
 class TextEncoder(nn.Module):
