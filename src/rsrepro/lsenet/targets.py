@@ -15,7 +15,7 @@ NAME = "lsenet"
 TITLE = "LSE-Net"
 CURVE_METRIC = "train_acc"  # the per-epoch value of history.json that the DVC curve plots
 LSENET = paper_dir(NAME)
-RUN_FILES = (("model", "pt"), ("history", "json"), ("test_outputs", "npz"), ("metrics", "json"))
+RUN_FILES = (("model", "pt"), ("history", "json"), ("metrics", "json"))  # what the report reads of a run
 
 
 def run_dir(dataset: str, variant: str, ratio: float | str, seed: int | str) -> str:
