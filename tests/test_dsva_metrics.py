@@ -7,7 +7,8 @@ import pytest
 import torch
 
 from rsrepro.dsva import losses
-from rsrepro.dsva.metrics import calibrated_stacking, gzsl_metrics, harmonic_mean, zsl_accuracy
+from rsrepro.dsva.metrics import gzsl_metrics, harmonic_mean, zsl_accuracy
+from rsrepro.dsva.predictions import calibrated_stacking
 from rsrepro.dsva.sampler import episodes
 
 torch.set_num_threads(1)

@@ -1,8 +1,7 @@
-"""Zero-shot metrics: ZSL mean per-class top-1, GZSL U / S / H, calibrated stacking.
+"""Zero-shot metrics: ZSL mean per-class top-1, GZSL U / S / H, from predictions or from scores.
 
-Scores are N x C over *all* classes of the dataset (columns in class-index order); the protocol decides
-which columns are candidates. ``faithful`` follows the released code (``main_utils.test_zsl_proposal``,
-``test_gzsl_proposal``, ``calibrated_stacking``) in the cases where a class has no test image:
+The predictions come from :mod:`rsrepro.dsva.predictions`. ``faithful`` follows the released code
+(``main_utils.test_zsl_proposal``, ``test_gzsl_proposal``) in the cases where a class has no test image:
 
 - ZSL candidates and the U average are the unseen classes that have test images
   (``unseenclasses = unique(test_unseen_label)``), as the split's unseen classes when all have some;
@@ -16,18 +15,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from rsrepro.dsva.predictions import gzsl_predictions, zsl_candidates, zsl_predictions
 from rsrepro.metrics.classification import confusion_matrix, mean_per_class_accuracy, per_class_accuracy
 
 
 def harmonic_mean(u: float, s: float) -> float:
     """2US / (U + S); 0 when both are 0, NaN when either is (the released main.py's H)."""
     return 0.0 if u + s == 0 else 2 * u * s / (u + s)
-
-
-def softmax(scores: np.ndarray) -> np.ndarray:
-    z = scores - scores.max(1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(1, keepdims=True)
 
 
 def mean_accuracy(confusion: np.ndarray, classes: np.ndarray, faithful: bool) -> float:
@@ -38,24 +32,32 @@ def mean_accuracy(confusion: np.ndarray, classes: np.ndarray, faithful: bool) ->
     return mean_per_class_accuracy(confusion, classes)
 
 
+def zsl_accuracy_of(
+    predictions: np.ndarray, labels: np.ndarray, candidates: np.ndarray, n_classes: int
+) -> float:
+    """Mean per-class top-1 over the ``candidates`` (the classes the predictions chose from)."""
+    return mean_per_class_accuracy(confusion_matrix(labels, predictions, n_classes), candidates)
+
+
+def gzsl_metrics_of(
+    predictions: np.ndarray,
+    labels: np.ndarray,
+    seen: np.ndarray,
+    unseen: np.ndarray,
+    n_classes: int,
+    faithful: bool,
+) -> dict[str, float]:
+    """U and S: mean per-class accuracy of the unseen / seen test images, and their harmonic mean H."""
+    conf = confusion_matrix(labels, predictions, n_classes)
+    u = mean_per_class_accuracy(conf, unseen)  # faithful too: its unseen classes are those with images
+    s = mean_accuracy(conf, seen, faithful)
+    return {"U": u, "S": s, "H": harmonic_mean(u, s)}
+
+
 def zsl_accuracy(scores: np.ndarray, labels: np.ndarray, unseen: np.ndarray, faithful: bool = False) -> float:
     """Mean per-class top-1 over unseen-class images, only unseen classes as candidates."""
-    unseen = np.intersect1d(unseen, labels) if faithful else np.asarray(unseen)
-    pred = unseen[np.argmax(scores[:, unseen], 1)]
-    return mean_per_class_accuracy(confusion_matrix(labels, pred, scores.shape[1]), unseen)
-
-
-def calibrated_stacking(
-    scores: np.ndarray, seen: np.ndarray, gamma: float, on_probabilities: bool
-) -> np.ndarray:
-    """Subtract ``gamma`` from the seen columns (Chao et al. 2016), pushing predictions toward unseen.
-
-    The released DSVA code subtracts it from softmax probabilities (``on_probabilities``), where a
-    fixed gamma means something different for every score scale; the usual form works on the scores.
-    """
-    out = softmax(scores) if on_probabilities else np.array(scores, dtype=np.float64)
-    out[:, np.asarray(seen)] -= gamma
-    return out
+    candidates = zsl_candidates(unseen, labels, faithful)
+    return zsl_accuracy_of(zsl_predictions(scores, candidates), labels, candidates, scores.shape[1])
 
 
 def gzsl_metrics(
@@ -66,11 +68,7 @@ def gzsl_metrics(
     gamma: float,
     faithful: bool,
 ) -> dict[str, float]:
-    """U and S: mean per-class accuracy of unseen / seen test images with all classes as candidates,
-    after calibrated stacking (on probabilities when ``faithful``, else on scores)."""
-    calibrated = np.intersect1d(seen, labels) if faithful else np.asarray(seen)
-    pred = np.argmax(calibrated_stacking(scores, calibrated, gamma, on_probabilities=faithful), 1)
-    conf = confusion_matrix(labels, pred, scores.shape[1])
-    u = mean_per_class_accuracy(conf, unseen)  # faithful too: its unseen classes are those with images
-    s = mean_accuracy(conf, seen, faithful)
-    return {"U": u, "S": s, "H": harmonic_mean(u, s)}
+    """U, S and H with all classes as candidates, after calibrated stacking (on probabilities when
+    ``faithful``, else on scores)."""
+    predictions = gzsl_predictions(scores, labels, seen, gamma, faithful)
+    return gzsl_metrics_of(predictions, labels, seen, unseen, scores.shape[1], faithful)
