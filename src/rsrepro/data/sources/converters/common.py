@@ -31,10 +31,13 @@ def find_one(root: Path, name: str, source: Source) -> Path:
 
 
 def check_classes(source: Source, found: Sequence[str], where: Path) -> None:
-    """Stop unless the classes found are the published ones (a partial archive must not convert)."""
+    """Stop unless the classes found are the published ones (a partial archive must not convert). Names
+    compare case-insensitively (copies of AID differ in case: BareLand, Bareland)."""
     expected = source.class_count
-    missing = sorted(set(source.classes) - set(found))
-    unexpected = sorted(set(found) - set(source.classes)) if source.classes else []
+    published = {name.casefold(): name for name in source.classes}
+    present = {name.casefold(): name for name in found}
+    missing = sorted(published[k] for k in published.keys() - present.keys())
+    unexpected = sorted(present[k] for k in present.keys() - published.keys()) if published else []
     if (expected is None or len(found) == expected) and not missing and not unexpected:
         return
     details = "".join(
