@@ -20,8 +20,7 @@ import yaml
 
 from rsrepro.data.prepared import PreparedDataset
 from rsrepro.data.sources.catalog import DATASETS
-from rsrepro.data.sources.checksums import file_digests
-from rsrepro.data.standin import write_rsicd, write_rsitmd
+from rsrepro.data.standin import standin_params, write_rsicd, write_rsitmd
 from tests.realdata_fixtures import (
     captioned,
     folder_standin,
@@ -47,10 +46,6 @@ def caption_records(prefix: str, suffix: str) -> list:
     return train + extra + [captioned(f"beach_9{suffix}", "test"), captioned(f"airport_9{suffix}", "test")]
 
 
-def published_checksum(path: Path, algorithm: str = "sha256") -> str:
-    return f"{algorithm}:{file_digests(path)[algorithm]}"
-
-
 @pytest.fixture(scope="module")
 def paper_workdir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, tuple[str, ...]]]:
     root = tmp_path_factory.mktemp("paper_data")
@@ -63,24 +58,20 @@ def paper_workdir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Pa
         standins / "rsitmd", random_images(len(records["rsitmd"])), records["rsitmd"]
     )
     files["rsicd"] = write_rsicd(standins / "rsicd", random_images(len(records["rsicd"])), records["rsicd"])
-    rssdivcs = rssdivcs_standin(standins / "rssdivcs")
+    files["rssdivcs"] = rssdivcs_standin(standins / "rssdivcs")["files"]
     with loopback_server() as server:
-        overlay: dict = {
-            "data": {},
+
+        def serve(name: str, path: Path) -> str:
+            server.served.files[f"/{name}/{path.name}"] = path.read_bytes()
+            return server.url(f"/{name}/{path.name}")
+
+        data = standin_params(files, serve)
+        for section in data.values():
+            section["image_size"] = IMAGE_SIZE
+        overlay = {
+            "data": data,
             "lsenet": {"split_seeds": [0], "train_ratios": TRAIN_RATIOS},
             "swan": {"run_seeds": [0]},
-        }
-        for name, by_key in files.items():
-            section = overlay["data"][name] = {"image_size": IMAGE_SIZE, "urls": {}, "checksums": {}}
-            for key, path in by_key.items():
-                server.served.files[f"/{name}/{path.name}"] = path.read_bytes()
-                section["urls"][key] = server.url(f"/{name}/{path.name}")
-                if DATASETS[name].files[key].checksum:  # AID's and RSITMD's are recorded in the lock instead
-                    algorithm = "gitblob" if key == "captions" else "sha256"
-                    section["checksums"][key] = published_checksum(path, algorithm)
-        overlay["data"]["rssdivcs"] = {
-            "image_size": IMAGE_SIZE,
-            "files": {"folder": str(rssdivcs["files"]["folder"])},
         }
         (root / "work").mkdir()
         workdir = make_workdir(root / "work")

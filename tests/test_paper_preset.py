@@ -14,7 +14,9 @@ import yaml
 
 from rsrepro.config import load_schema, validate_params
 from rsrepro.data.sources.catalog import CLIP_MODELS, SOURCES
+from rsrepro.data.standin import standin_params, write_rsicd
 from rsrepro.workflow import fetch_params
+from tests.realdata_fixtures import captioned, folder_standin, random_images
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -110,3 +112,25 @@ def test_paper_dry_run_is_offline() -> None:
         assert f"{rule}" in done.stdout and any(
             line.split() == [rule, str(count)] for line in done.stdout.splitlines()
         ), done.stdout[-2000:]
+
+
+def test_standin_params_point_the_preset_at_stand_ins(tmp_path: Path) -> None:
+
+    files = {
+        "ucm": folder_standin("ucm", tmp_path / "ucm", per_class=1),
+        "rsicd": write_rsicd(tmp_path / "rsicd", random_images(1), [captioned("a_1.jpg", "train")]),
+        "rssdivcs": {"folder": tmp_path / "RSSDIVCS"},
+    }
+    files["rssdivcs"]["folder"].mkdir()
+    sections = standin_params(files, lambda name, path: f"http://127.0.0.1:1/{name}/{path.name}")
+    assert sections["ucm"]["urls"] == {"archive": "http://127.0.0.1:1/ucm/UCMerced_LandUse.zip"}
+    assert sections["ucm"]["checksums"]["archive"].startswith(
+        "md5:"
+    )  # the published kind, the stand-in's value
+    assert sections["rsicd"]["checksums"]["captions"].startswith("gitblob:")
+    assert sections["rssdivcs"] == {"files": {"folder": str(tmp_path / "RSSDIVCS")}}  # no published checksum
+    assert "urls" not in standin_params(files)["ucm"]  # without a server: manual files
+    config = merged_paper_config()
+    for name, section in sections.items():
+        config["data"][name].update(section)
+    validate_params(config, load_schema(REPO / "workflow/schemas/params.schema.yaml"))

@@ -12,6 +12,8 @@ manual files (``data.<name>.files.<key>``).
 - ``rssdivcs``: the DSVA Drive folder: ``RSSDIVCS/<class>/<image>.jpg`` and ``RSSDIVCS/files/`` with
   ``{61,52,43}_images.mat``, ``ann_attr_finetune_{61,52,43}_splits.mat`` in the real variable shapes, and
   ``attri_group_3.json``.
+- ``params``: the ``data.<name>`` params that point the paper preset at the stand-ins (URLs or local
+  files, and the stand-ins' checksums in place of the published ones).
 """
 
 from rsrepro.data.standin.folders import FOLDER_LAYOUTS, FolderLayout, write_folder_dataset
@@ -22,6 +24,7 @@ from rsrepro.data.standin.karpathy import (
     write_rsicd,
     write_rsitmd,
 )
+from rsrepro.data.standin.params import standin_params
 from rsrepro.data.standin.rssdivcs import (
     ZeroShotLists,
     write_images_mat,
@@ -36,6 +39,7 @@ __all__ = [
     "Sentence",
     "ZeroShotLists",
     "karpathy_json",
+    "standin_params",
     "write_folder_dataset",
     "write_images_mat",
     "write_rsicd",
