@@ -13,8 +13,8 @@ class RemoteFile:
     ``drive_folder`` names a Google-Drive folder (both fetched by gdown, which handles Drive's confirm
     page). ``checksum`` is the published one ("md5:<hex>", "sha256:<hex>" or "gitblob:<hex>", git's blob
     id); without it the lock file decides. ``manual`` says where a person gets the file by hand.
-    ``plain``: the file itself is not an archive (a JSON, say); a manual archive given for it is searched
-    for the one file of this name, which is what gets verified and kept.
+    ``plain``: the file itself is not an archive (a JSON, say); an archive given for it (by hand or by a
+    mirror) is searched for the one file of this name, which is what gets verified and kept.
     """
 
     name: str
