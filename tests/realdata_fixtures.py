@@ -1,9 +1,10 @@
-"""Fixtures of the real-data tests: a loopback HTTP server and archives in each dataset's real layout."""
+"""Fixtures of the real-data tests: a loopback HTTP server and small stand-ins of the real datasets in
+their published layouts (written by :mod:`rsrepro.data.standin`)."""
 
 from __future__ import annotations
 
+import contextlib
 import io
-import json
 import threading
 import zipfile
 from collections.abc import Iterator
@@ -13,8 +14,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import scipy.io
-from PIL import Image
+
+from rsrepro.data.sources.catalog import DATASETS
+from rsrepro.data.standin import (
+    CaptionedImage,
+    Sentence,
+    ZeroShotLists,
+    write_folder_dataset,
+    write_rssdivcs,
+)
+from rsrepro.data.standin.files import encode_image
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 SWAN_LISTS = SHARED / "fixtures" / "swan-precomp"
@@ -68,23 +77,34 @@ class LoopbackServer:
         return f"{self.base}{path}"
 
 
-@pytest.fixture
-def http_server() -> Iterator[LoopbackServer]:
+@contextlib.contextmanager
+def loopback_server() -> Iterator[LoopbackServer]:
+    """An HTTP server on 127.0.0.1 (a free port) serving ``served.files`` from memory."""
     served = Served()
     handler = type("Handler", (_Handler,), {"served": served})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
-    yield LoopbackServer(f"http://127.0.0.1:{server.server_address[1]}", served)
-    server.shutdown()
-    server.server_close()
+    try:
+        yield LoopbackServer(f"http://127.0.0.1:{server.server_address[1]}", served)
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
-def image_bytes(fmt: str, size: int = 12, seed: int = 0) -> bytes:
+@pytest.fixture
+def http_server() -> Iterator[LoopbackServer]:
+    with loopback_server() as server:
+        yield server
+
+
+def random_images(n: int, size: int = 8, seed: int = 0) -> list[np.ndarray]:
     rng = np.random.default_rng(seed)
-    buffer = io.BytesIO()
-    Image.fromarray(rng.integers(0, 256, (size, size, 3), dtype=np.uint8)).save(buffer, format=fmt)
-    return buffer.getvalue()
+    return list(rng.integers(0, 256, (n, size, size, 3), dtype=np.uint8))
+
+
+def image_bytes(suffix: str, size: int = 12, seed: int = 0) -> bytes:
+    return encode_image(random_images(1, size, seed)[0], suffix)
 
 
 def zip_bytes(members: dict[str, bytes]) -> bytes:
@@ -95,89 +115,38 @@ def zip_bytes(members: dict[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
-FORMATS = {".tif": "TIFF", ".jpg": "JPEG", ".png": "PNG"}
+def folder_standin(name: str, out_dir: Path, per_class: int) -> dict[str, Path]:
+    """A folder-per-class dataset with every published class and ``per_class`` images each."""
+    n_classes = len(DATASETS[name].classes)
+    labels = np.repeat(np.arange(n_classes), per_class).tolist()
+    return write_folder_dataset(name, out_dir, random_images(len(labels)), labels)
 
 
-def folder_per_class_zip(root: str, classes: list[str], per_class: int, name_pattern: str, ext: str) -> bytes:
-    """E.g. UCM: ``UCMerced_LandUse/Images/<class>/<class>00.tif``."""
-    return zip_bytes(
-        {
-            f"{root}/{cls}/{name_pattern.format(cls=cls.lower(), i=i)}{ext}": image_bytes(
-                FORMATS[ext], seed=i
-            )
-            for cls in classes
-            for i in range(per_class)
-        }
-    )
+def captioned(filename: str, split: str) -> CaptionedImage:
+    return CaptionedImage(filename, split, tuple(Sentence(f"A {filename} caption {j}.") for j in range(5)))
 
 
-def karpathy_json(records: list[tuple[str, str, list[str]]], dataset: str) -> bytes:
-    """A Karpathy-style caption file (as dataset_RSITMD.json / dataset_rsicd.json)."""
-    images = [
-        {
-            "filename": name,
-            "imgid": i,
-            "split": split,
-            "sentences": [
-                {"raw": raw, "tokens": raw.lower().split(), "imgid": i, "sentid": 5 * i + j}
-                for j, raw in enumerate(captions)
-            ],
-            "sentids": [5 * i + j for j in range(len(captions))],
-        }
-        for i, (name, split, captions) in enumerate(records)
-    ]
-    return json.dumps({"images": images, "dataset": dataset}).encode()
+RSSDIVCS_SPLITS = {"60/10": 10, "50/20": 20, "40/30": 30}  # split -> unseen classes (the last ones)
 
 
-def rsitmd_zip(records: list[tuple[str, str, list[str]]], size: int = 8) -> bytes:
-    members = {
-        f"RSITMD/images/{name}": image_bytes("TIFF", size, i) for i, (name, _, _) in enumerate(records)
-    }
-    members["RSITMD/dataset_RSITMD.json"] = karpathy_json(records, "rsitmd")
-    return zip_bytes(members)
-
-
-def rssdivcs_folder(target: Path, classes: list[str], per_class: int, n_attr: int = 6) -> dict[str, object]:
-    """The Drive folder: an images zip and files/{61,52,43}_images.mat, ann_attr_finetune_*_splits.mat,
-    attri_group_3.json. Returns the ground truth the converter must reproduce."""
-    names = [f"{cls}/{cls}_{i:03d}.jpg" for cls in classes for i in range(per_class)]
-    labels = np.repeat(np.arange(1, len(classes) + 1), per_class)
-    target.mkdir(parents=True)
-    (target / "RSSDIVCS.zip").write_bytes(
-        zip_bytes({f"RSSDIVCS/{n}": image_bytes("JPEG", seed=i) for i, n in enumerate(names)})
-    )
-    files = target / "files"
-    files.mkdir()
-    rng = np.random.default_rng(0)
-    att = rng.random((n_attr, len(classes)))
-    unseen_class = len(classes)  # 1-based: the last class is unseen in every split of this fixture
-    seen_images = np.flatnonzero(labels != unseen_class) + 1
-    unseen_images = np.flatnonzero(labels == unseen_class) + 1
-    truth = {}
-    for prefix in ("61", "52", "43"):
-        image_files = np.array([f"/home/author/data/RSSDIVCS/{n}" for n in names], dtype=object)
-        scipy.io.savemat(
-            files / f"{prefix}_images.mat",
-            {"image_files": image_files, "labels": labels[:, None], "features": rng.random((4, len(names)))},
+def rssdivcs_standin(out_dir: Path, n_attributes: int = 6) -> dict[str, object]:
+    """RSSDIVCS with its 70 classes, two images each: per split the last classes unseen, and of each
+    seen class the first image in train_zsl/train_gzsl, the second in test_seen. Returns the files and
+    the truth a converter must reproduce."""
+    classes = [f"class_{c:02d}" for c in range(DATASETS["rssdivcs"].class_count)]
+    labels = np.repeat(np.arange(len(classes)), 2)
+    att = np.random.default_rng(1).random((len(classes), n_attributes))
+    splits = {}
+    for split, n_unseen in RSSDIVCS_SPLITS.items():
+        seen = labels < len(classes) - n_unseen
+        first = np.arange(len(labels)) % 2 == 0
+        train = np.flatnonzero(seen & first)
+        splits[split] = ZeroShotLists(
+            train=train,
+            train_gzsl=train,
+            test_seen=np.flatnonzero(seen & ~first),
+            test_unseen=np.flatnonzero(~seen),
         )
-        train, test_seen = seen_images[::2], seen_images[1::2]
-        scipy.io.savemat(
-            files / f"ann_attr_finetune_{prefix}_splits.mat",
-            {
-                "att": att,
-                "allclasses_names": np.array(classes, dtype=object)[:, None],
-                "train_zsl_loc_0": train[:, None],
-                "train_gzsl_loc_0": train[:, None],
-                "test_seen_loc_0": test_seen[:, None],
-                "test_unseen_loc_0": unseen_images[:, None],
-            },
-        )
-        truth[prefix] = {
-            "train": (train - 1).tolist(),
-            "test_seen": (test_seen - 1).tolist(),
-            "test_unseen": (unseen_images - 1).tolist(),
-        }
-    (files / "attri_group_3.json").write_text(
-        json.dumps({"functions": [0, 1], "materials": [2, 3], "surface_properties": [4, 5]})
-    )
-    return {"names": names, "att": att, "splits": truth}
+    groups = {"functions": [0, 1], "materials": [2, 3], "surface_properties": [4, 5]}
+    files = write_rssdivcs(out_dir, random_images(len(labels)), labels.tolist(), classes, splits, att, groups)
+    return {"files": files, "classes": classes, "labels": labels, "att": att, "splits": splits}

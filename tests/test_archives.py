@@ -16,7 +16,7 @@ from tests.realdata_fixtures import image_bytes, zip_bytes
 
 def test_zip_extracts_inside_target(tmp_path: Path) -> None:
     archive = tmp_path / "ok.zip"
-    archive.write_bytes(zip_bytes({"UCMerced_LandUse/Images/beach/beach00.tif": image_bytes("TIFF")}))
+    archive.write_bytes(zip_bytes({"UCMerced_LandUse/Images/beach/beach00.tif": image_bytes(".tif")}))
     out = extract(archive, tmp_path / "out")
     assert (out / "UCMerced_LandUse/Images/beach/beach00.tif").is_file()
 
@@ -44,7 +44,7 @@ def test_tar_with_parent_path_is_rejected(tmp_path: Path) -> None:
 
 
 def test_truncated_zip_is_reported_with_its_size(tmp_path: Path) -> None:
-    data = zip_bytes({f"img_{i}.png": image_bytes("PNG", seed=i) for i in range(5)})
+    data = zip_bytes({f"img_{i}.png": image_bytes(".png", seed=i) for i in range(5)})
     archive = tmp_path / "cut.zip"
     archive.write_bytes(data[: len(data) // 2])
     with pytest.raises(ArchiveError, match=rf"corrupt or truncated .*{len(data) // 2:,} bytes"):
@@ -62,13 +62,13 @@ def test_rar_says_how_to_convert(tmp_path: Path) -> None:
 def test_unreadable_image_names_the_file(tmp_path: Path) -> None:
     bad = tmp_path / "beach" / "beach07.tif"
     bad.parent.mkdir()
-    bad.write_bytes(image_bytes("TIFF")[:40])
+    bad.write_bytes(image_bytes(".tif")[:40])
     with pytest.raises(ImageReadError, match=r"beach07\.tif: cannot decode"):
         load_image(bad, 8)
 
 
 def test_images_are_resized_to_the_working_resolution(tmp_path: Path) -> None:
     path = tmp_path / "x.jpg"
-    path.write_bytes(image_bytes("JPEG", size=20))
+    path.write_bytes(image_bytes(".jpg", size=20))
     image = load_image(path, 8)
     assert image.shape == (8, 8, 3) and image.dtype.name == "uint8"

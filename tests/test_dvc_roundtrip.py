@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.realdata_fixtures import folder_per_class_zip
+from tests.realdata_fixtures import folder_standin
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -44,10 +44,7 @@ def project(tmp_path: Path) -> Path:
         (origin / ignore).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(REPO / ignore, origin / ignore)
     (origin / "test.yaml").write_text("data:\n  ucm:\n    image_size: 32\n")
-    raw = origin / "data" / "raw" / "ucm"
-    raw.mkdir(parents=True)
-    archive = folder_per_class_zip("UCMerced_LandUse/Images", ["beach", "forest"], 3, "{cls}{i:02d}", ".tif")
-    (raw / "UCMerced_LandUse.zip").write_bytes(archive)
+    folder_standin("ucm", origin / "data" / "raw" / "ucm", per_class=1)  # UCMerced_LandUse.zip
     run(["git", "init", "-q"], origin)
     run(["git", "config", "user.email", "t@example.org"], origin)
     run(["git", "config", "user.name", "t"], origin)

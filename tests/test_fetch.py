@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from rsrepro.data.sources.catalog import DATASETS
+from rsrepro.data.sources.catalog import DATASETS, PRETRAINED
 from rsrepro.data.sources.checksums import ChecksumLock
 from rsrepro.data.sources.download import fetch_source
-from rsrepro.data.sources.errors import ChecksumError, SourceError
+from rsrepro.data.sources.errors import ArchiveError, ChecksumError, SourceError
 from rsrepro.data.sources.spec import RemoteFile, Source
+from rsrepro.data.standin import write_rsicd
 from tests import realdata_fixtures
-from tests.realdata_fixtures import LoopbackServer, zip_bytes
+from tests.realdata_fixtures import LoopbackServer, captioned, random_images, zip_bytes
 
 http_server = realdata_fixtures.http_server  # the loopback-server fixture, used by name
 
@@ -82,17 +84,103 @@ def test_lock_records_first_fetch_and_guards_later_ones(http_server: LoopbackSer
 
 
 def test_manual_only_source_says_where_to_get_it_and_which_key(tmp_path: Path) -> None:
+    key = "data.pretrained.rsp_resnet50_aid28"
     with pytest.raises(SourceError) as error:
         fetch_source(
-            DATASETS["aid"],
+            PRETRAINED["rsp_resnet50_aid28"],
             tmp_path / "out",
             tmp_path / "dl",
             ChecksumLock(tmp_path / "l.json"),
             {},
-            "data.aid",
+            key,
         )
     message = str(error.value)
-    assert "captain-whu.github.io/AID" in message and "`data.aid.files.archive: /path/to/AID.zip`" in message
+    assert "ViTAE-Transformer/RSP" in message
+    assert f"`{key}.files.weights: /path/to/rsp-aid-resnet-50-e300-ckpt.pth`" in message
+
+
+def git_blob_id(data: bytes) -> str:
+    done = subprocess.run(["git", "hash-object", "--stdin"], input=data, capture_output=True, check=True)
+    return done.stdout.decode().strip()
+
+
+def test_a_git_blob_id_verifies_a_file_fetched_from_a_repository(
+    http_server: LoopbackServer, tmp_path: Path
+) -> None:
+    http_server.served.files["/dataset_rsicd.json"] = PAYLOAD
+    url = (http_server.url("/dataset_rsicd.json"),)
+    out = fetch(one_file_source(url, f"gitblob:{git_blob_id(PAYLOAD)}"), tmp_path / "good")
+    assert (out / "demo.zip").read_bytes() == PAYLOAD
+    other = git_blob_id(PAYLOAD[:-1])
+    with pytest.raises(
+        ChecksumError, match=rf"gitblob mismatch: expected {other}, found {git_blob_id(PAYLOAD)}"
+    ):
+        fetch(one_file_source(url, f"gitblob:{other}"), tmp_path / "bad")
+
+
+def test_aid_comes_from_its_mirror_and_is_locked_at_first_fetch(
+    http_server: LoopbackServer, tmp_path: Path
+) -> None:
+    http_server.served.files["/AID.zip"] = PAYLOAD
+    cfg = {"urls": {"archive": http_server.url("/AID.zip")}}  # in place of torchrs's Drive id
+    fetch_source(
+        DATASETS["aid"], tmp_path / "out", tmp_path / "dl", ChecksumLock(tmp_path / "l.json"), cfg, "data.aid"
+    )
+    assert (
+        json.loads((tmp_path / "l.json").read_text())["aid/AID.zip"]["sha256"]
+        == hashlib.sha256(PAYLOAD).hexdigest()
+    )
+
+
+def rsicd_files(tmp_path: Path) -> dict[str, Path]:
+    return write_rsicd(
+        tmp_path / "rsicd",
+        random_images(2),
+        [captioned("airport_1.jpg", "train"), captioned("b_2.jpg", "test")],
+    )
+
+
+def fetch_rsicd(files: dict[str, Path], tmp_path: Path, checksums: dict[str, str]) -> Path:
+    cfg = {"files": {k: str(v) for k, v in files.items()}, "checksums": checksums}
+    out = tmp_path / "raw" / "rsicd"
+    fetch_source(
+        DATASETS["rsicd"], out, tmp_path / "dl", ChecksumLock(tmp_path / "l.json"), cfg, "data.rsicd"
+    )
+    return out
+
+
+def test_a_published_checksum_holds_unless_the_params_replace_it(tmp_path: Path) -> None:
+    files = rsicd_files(tmp_path)
+    with pytest.raises(ChecksumError, match="sha256 mismatch: expected 0d3ebda1"):
+        fetch_rsicd(files, tmp_path, {})  # not the published RSICD_images.zip
+    images = "sha256:" + hashlib.sha256(files["images"].read_bytes()).hexdigest()
+    with pytest.raises(
+        ChecksumError, match="gitblob mismatch: expected 26191a073741a67dfe3c1a03ffc90d8002c496ad"
+    ):
+        fetch_rsicd(files, tmp_path, {"images": images})
+    captions = f"gitblob:{git_blob_id(files['captions'].read_bytes())}"
+    out = fetch_rsicd(files, tmp_path, {"images": images, "captions": captions})
+    assert (out / "dataset_rsicd.json").read_bytes() == files["captions"].read_bytes()
+
+
+def test_a_captions_archive_given_by_hand_is_searched_and_its_json_verified(tmp_path: Path) -> None:
+    files = rsicd_files(tmp_path)
+    json_bytes = files["captions"].read_bytes()
+    checksums = {
+        "images": "sha256:" + hashlib.sha256(files["images"].read_bytes()).hexdigest(),
+        "captions": f"gitblob:{git_blob_id(json_bytes)}",  # the JSON's, not the archive's
+    }
+    bundle = tmp_path / "annotations_rsicd.zip"
+    bundle.write_bytes(zip_bytes({"annotations_rsicd/dataset_rsicd.json": json_bytes, "readme.txt": b"x"}))
+    out = fetch_rsicd({**files, "captions": bundle}, tmp_path, checksums)
+    assert (out / "dataset_rsicd.json").read_bytes() == json_bytes
+    assert sorted(p.name for p in out.iterdir()) == ["RSICD_images.zip", "dataset_rsicd.json"]
+    twice = tmp_path / "twice.zip"
+    twice.write_bytes(zip_bytes({"a/dataset_rsicd.json": json_bytes, "b/dataset_rsicd.json": json_bytes}))
+    with pytest.raises(
+        ArchiveError, match=r"data\.rsicd\.files\.captions: the archive given holds 2 files named"
+    ):
+        fetch_rsicd({**files, "captions": twice}, tmp_path / "again", checksums)
 
 
 def test_manual_file_is_copied_verified_and_locked(tmp_path: Path) -> None:

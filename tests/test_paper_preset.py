@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +13,10 @@ import pytest
 import yaml
 
 from rsrepro.config import load_schema, validate_params
+from rsrepro.data.sources.catalog import CLIP_MODELS, SOURCES
+from rsrepro.data.standin import standin_params, write_rsicd
 from rsrepro.workflow import fetch_params
+from tests.realdata_fixtures import captioned, folder_standin, random_images
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -40,11 +44,38 @@ def test_unknown_data_key_is_rejected() -> None:
         validate_params(config, load_schema(REPO / "workflow/schemas/params.schema.yaml"))
 
 
-def test_image_size_does_not_refetch() -> None:
+def test_image_size_does_not_refetch_and_checksums_do() -> None:
     assert fetch_params({"image_size": 256, "files": {"archive": "/a.zip"}}) == {
         "files": {"archive": "/a.zip"},
         "urls": {},
     }
+    assert fetch_params({"image_size": 256, "checksums": {"archive": "md5:ab"}})["checksums"] == {
+        "archive": "md5:ab"
+    }
+
+
+def test_every_dataset_has_an_automatic_source_and_only_rsp_weights_need_a_manual_file() -> None:
+    config = merged_paper_config()
+    needed = {
+        f"{name}.{key}"
+        for name, source in SOURCES.items()
+        for key, remote in source.files.items()
+        if not remote.automatic
+    }
+    assert needed == {"rsp_resnet50_aid28.weights"}
+    sections = {**config["data"], **config["data"]["pretrained"]}
+    required = {f"{name}.{key}" for name in SOURCES for key in (sections[name].get("files") or {})}
+    assert required == needed, "config/paper.yaml asks for a manual file that has an automatic source"
+
+
+def test_every_hugging_face_source_is_pinned_to_a_commit() -> None:
+    urls = [url for source in SOURCES.values() for remote in source.files.values() for url in remote.urls]
+    hub = [url for url in urls if "huggingface.co" in url]
+    assert len(hub) == 3  # UCM, NWPU-RESISC45, GloVe's mirror
+    assert all(re.search(r"/resolve/[0-9a-f]{40}/", url) for url in hub), hub
+    assert all(re.fullmatch(r"[0-9a-f]{40}", model.revision) for model in CLIP_MODELS.values())
+    paper_clip = merged_paper_config()["data"]["pretrained"]
+    assert not any(paper_clip[name].get("revision") for name in CLIP_MODELS), "the overlay must not unpin"
 
 
 @pytest.mark.slow
@@ -81,3 +112,25 @@ def test_paper_dry_run_is_offline() -> None:
         assert f"{rule}" in done.stdout and any(
             line.split() == [rule, str(count)] for line in done.stdout.splitlines()
         ), done.stdout[-2000:]
+
+
+def test_standin_params_point_the_preset_at_stand_ins(tmp_path: Path) -> None:
+
+    files = {
+        "ucm": folder_standin("ucm", tmp_path / "ucm", per_class=1),
+        "rsicd": write_rsicd(tmp_path / "rsicd", random_images(1), [captioned("a_1.jpg", "train")]),
+        "rssdivcs": {"folder": tmp_path / "RSSDIVCS"},
+    }
+    files["rssdivcs"]["folder"].mkdir()
+    sections = standin_params(files, lambda name, path: f"http://127.0.0.1:1/{name}/{path.name}")
+    assert sections["ucm"]["urls"] == {"archive": "http://127.0.0.1:1/ucm/UCMerced_LandUse.zip"}
+    assert sections["ucm"]["checksums"]["archive"].startswith(
+        "md5:"
+    )  # the published kind, the stand-in's value
+    assert sections["rsicd"]["checksums"]["captions"].startswith("gitblob:")
+    assert sections["rssdivcs"] == {"files": {"folder": str(tmp_path / "RSSDIVCS")}}  # no published checksum
+    assert "urls" not in standin_params(files)["ucm"]  # without a server: manual files
+    config = merged_paper_config()
+    for name, section in sections.items():
+        config["data"][name].update(section)
+    validate_params(config, load_schema(REPO / "workflow/schemas/params.schema.yaml"))

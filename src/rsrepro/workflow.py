@@ -77,9 +77,12 @@ def tracked(command: str, notebook: str | None = None) -> str:
 
 
 def fetch_params(section: dict[str, Any]) -> dict[str, Any]:
-    """The part of a ``data.<source>`` section that decides which files are fetched (not image_size, so
-    changing the resolution re-converts without re-downloading)."""
-    return {"files": section.get("files") or {}, "urls": section.get("urls") or {}}
+    """The part of a ``data.<source>`` section that decides which files are fetched and how they are
+    verified (not image_size, so changing the resolution re-converts without re-downloading)."""
+    params = {"files": section.get("files") or {}, "urls": section.get("urls") or {}}
+    if section.get("checksums"):  # only when given, so data fetched before the key existed stays current
+        params["checksums"] = section["checksums"]
+    return params
 
 
 def notebook(name: str) -> str:

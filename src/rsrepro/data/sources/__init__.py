@@ -1,9 +1,12 @@
 """Real datasets and pretrained weights: where they come from, how they are fetched, verified, converted.
 
 - ``catalog``: one :class:`~rsrepro.data.sources.spec.Source` per dataset / weight file (URLs, mirrors,
-  checksums, converter).
+  checksums, class names), and the pinned Hugging Face models; pure data.
 - ``download``: fetch (gdown: resumable, Drive-aware) or copy a manual file, verify against the published
-  checksum or the committed lock (``checksums``).
+  checksum (or the params' replacement) or the committed lock (``checksums``).
 - ``archives``: safe zip/tar extraction. ``converters`` + ``images``: the published layouts into the
-  prepared form. ``prepare``: extract, convert, clean up.
+  prepared form (one converter per dataset, ``converters.CONVERTERS``). ``prepare``: extract, convert,
+  clean up.
+
+The published layouts themselves are written by :mod:`rsrepro.data.standin` (stand-in data).
 """

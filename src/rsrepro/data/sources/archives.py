@@ -8,6 +8,8 @@ says how to repack the archive as zip.
 
 from __future__ import annotations
 
+import os
+import shutil
 import tarfile
 import zipfile
 from pathlib import Path
@@ -41,6 +43,29 @@ def extract(archive: Path, target: Path) -> Path:
         else:
             _extract_tar(archive, tmp)
     return target
+
+
+def files_named(root: Path, name: str) -> list[Path]:
+    """The files (never folders: an archive is extracted into a folder of its own name) called ``name``
+    under ``root``, without macOS resource forks."""
+    return sorted(p for p in root.rglob(name) if p.is_file() and "__MACOSX" not in p.parts)
+
+
+def extract_member(archive: Path, name: str, where: str) -> None:
+    """Replace ``archive`` by the one file called ``name`` inside it (a plain file given packed, as
+    RSICD's captions in its bundle's annotations archive)."""
+    unpacked = extract(archive, archive.with_name(f".{archive.name}.unpacked"))
+    try:
+        found = files_named(unpacked, name)
+        if len(found) != 1:
+            raise ArchiveError(
+                f"{where}: the archive given holds {len(found)} files named {name} "
+                f"({', '.join(str(p.relative_to(unpacked)) for p in found) or 'none'}); expected exactly "
+                f"one. Give {name} itself, or an archive that contains it once."
+            )
+        os.replace(found[0], archive)
+    finally:
+        shutil.rmtree(unpacked, ignore_errors=True)
 
 
 def _extract_zip(archive: Path, target: Path) -> None:
@@ -85,10 +110,6 @@ def _corrupt(archive: Path, error: BaseException) -> ArchiveError:
         f"{archive} is corrupt or truncated ({error}; {archive.stat().st_size:,} bytes). Delete it and "
         "rerun the fetch step to download it again."
     )
-
-
-def _is_rar(path: Path) -> bool:
-    return _head(path).startswith(RAR_MAGIC)
 
 
 def _head(path: Path) -> bytes:

@@ -1,22 +1,44 @@
-"""The real datasets and pretrained weights of the paper preset: URLs, mirrors and checksums.
+"""The real datasets and pretrained weights of the paper preset: URLs, mirrors, checksums, class names.
 
-Facts from ../shared/research/*.md (torchgeo's Hugging Face mirrors and md5s, the RSICD git-LFS sha256,
-the Google-Drive ids of the papers' READMEs). Where no checksum is published the first fetch records one
-in config/checksums.lock.json.
+Facts from ../shared/research/*.md and the sources themselves: torchgeo's Hugging Face mirrors, their
+pinned commits and md5s (torchgeo 7ea0616, datasets/ucmerced.py and resisc45.py), the RSICD git-LFS
+sha256 and the git blob id of dataset_rsicd.json (201528014227051/RSICD_optimal at fc33b45), torchrs's
+Google-Drive mirrors (isaaccorley/torchrs scripts/download_{aid,rsicd}.sh), the Drive ids of the papers'
+READMEs. Every Hugging Face source is pinned to a commit. Where no checksum is published the first fetch
+records one in config/checksums.lock.json. Pure data: fetching never imports the converters
+(``rsrepro.data.sources.converters.CONVERTERS``).
 """
 
 from __future__ import annotations
 
-from rsrepro.data.sources.converters import (
-    convert_folder_per_class,
-    convert_rsicd,
-    convert_rsitmd,
-    convert_rssdivcs,
-)
 from rsrepro.data.sources.errors import SourceError
-from rsrepro.data.sources.spec import RemoteFile, Source
+from rsrepro.data.sources.spec import HubModel, RemoteFile, Source
 
-TORCHGEO_HF = "https://huggingface.co/datasets/torchgeo"
+HF_DATASETS = "https://huggingface.co/datasets"
+RSICD_OPTIMAL = (
+    "https://raw.githubusercontent.com/201528014227051/RSICD_optimal/fc33b4555e4baa4d2f05ff0449479c89da2eeac2"
+)
+
+UCM_CLASSES = (
+    "agricultural", "airplane", "baseballdiamond", "beach", "buildings", "chaparral", "denseresidential",
+    "forest", "freeway", "golfcourse", "harbor", "intersection", "mediumresidential", "mobilehomepark",
+    "overpass", "parkinglot", "river", "runway", "sparseresidential", "storagetanks", "tenniscourt",
+)  # fmt: skip
+AID_CLASSES = (
+    "Airport", "BareLand", "BaseballField", "Beach", "Bridge", "Center", "Church", "Commercial",
+    "DenseResidential", "Desert", "Farmland", "Forest", "Industrial", "Meadow", "MediumResidential",
+    "Mountain", "Park", "Parking", "Playground", "Pond", "Port", "RailwayStation", "Resort", "River",
+    "School", "SparseResidential", "Square", "Stadium", "StorageTanks", "Viaduct",
+)  # fmt: skip
+NWPU_CLASSES = (
+    "airplane", "airport", "baseball_diamond", "basketball_court", "beach", "bridge", "chaparral",
+    "church", "circular_farmland", "cloud", "commercial_area", "dense_residential", "desert", "forest",
+    "freeway", "golf_course", "ground_track_field", "harbor", "industrial_area", "intersection", "island",
+    "lake", "meadow", "medium_residential", "mobile_home_park", "mountain", "overpass", "palace",
+    "parking_lot", "railway", "railway_station", "rectangular_farmland", "river", "roundabout", "runway",
+    "sea_ice", "ship", "snowberg", "sparse_residential", "stadium", "storage_tank", "tennis_court",
+    "terrace", "thermal_power_station", "wetland",
+)  # fmt: skip
 
 DATASETS: dict[str, Source] = {
     source.name: source
@@ -29,14 +51,14 @@ DATASETS: dict[str, Source] = {
                 "archive": RemoteFile(
                     "UCMerced_LandUse.zip",
                     urls=(
-                        f"{TORCHGEO_HF}/ucmerced/resolve/main/UCMerced_LandUse.zip",
+                        f"{HF_DATASETS}/torchgeo/ucmerced/resolve/7c5ef3454d9b1cccfa7ccde0c01fc8f00a45909a/"
+                        "UCMerced_LandUse.zip",
                         "http://weegee.vision.ucmerced.edu/datasets/UCMerced_LandUse.zip",
                     ),
                     checksum="md5:5b7ec56793786b6dc8a908e8854ac0e4",
                 )
             },
-            convert=convert_folder_per_class,
-            notes={"classes": 21},
+            classes=UCM_CLASSES,
         ),
         Source(
             name="aid",
@@ -45,13 +67,15 @@ DATASETS: dict[str, Source] = {
             files={
                 "archive": RemoteFile(
                     "AID.zip",
-                    manual="AID is distributed only through OneDrive/BaiduPan: follow the links on "
-                    "https://captain-whu.github.io/AID/ (folder AID/<Class>/<class>_<n>.jpg; a .rar must "
-                    "be repacked as .zip: `unar AID.rar && zip -r AID.zip AID`)",
+                    # torchrs's Google-Drive copy (AID/<Class>/<class>_<n>.jpg); the official release is
+                    # OneDrive/BaiduPan only. No checksum is published: the lock records the first copy.
+                    drive_id="1cvjfe_MZJI9HXwkRgoQbSCH55qQd6Esm",
+                    manual="the OneDrive/BaiduPan links on https://captain-whu.github.io/AID/ (folder "
+                    "AID/<Class>/<class>_<n>.jpg; a .rar must be repacked as .zip: "
+                    "`unar AID.rar && zip -r AID.zip AID`)",
                 )
             },
-            convert=convert_folder_per_class,
-            notes={"classes": 30},
+            classes=AID_CLASSES,
         ),
         Source(
             name="nwpu_resisc45",
@@ -60,13 +84,16 @@ DATASETS: dict[str, Source] = {
             files={
                 "archive": RemoteFile(
                     "NWPU-RESISC45.zip",
-                    # The official OneDrive .rar (md5 d824acb7...) is repacked as zip by torchgeo.
-                    urls=(f"{TORCHGEO_HF}/resisc45/resolve/main/NWPU-RESISC45.zip",),
+                    # The official OneDrive .rar (md5 d824acb7...) repacked as zip; torchgeo moved it from
+                    # torchgeo/resisc45 to isaaccorley/resisc45 (PR #2940) and pins this commit.
+                    urls=(
+                        f"{HF_DATASETS}/isaaccorley/resisc45/resolve/883edc0eee77b2c84225472f10f126e3ed83fa6e/"
+                        "NWPU-RESISC45.zip",
+                    ),
                     checksum="md5:75206b2e16446591afa88e2628744886",
                 )
             },
-            convert=convert_folder_per_class,
-            notes={"classes": 45},
+            classes=NWPU_CLASSES,
         ),
         Source(
             name="rsitmd",
@@ -81,7 +108,6 @@ DATASETS: dict[str, Source] = {
                     "dataset_RSITMD.json",
                 )
             },
-            convert=convert_rsitmd,
         ),
         Source(
             name="rsicd",
@@ -95,13 +121,17 @@ DATASETS: dict[str, Source] = {
                 ),
                 "captions": RemoteFile(
                     "dataset_rsicd.json",
-                    manual="dataset_rsicd.json (Karpathy-style captions) ships with the RSICD bundle on "
-                    "Baidu (http://pan.baidu.com/s/1bp71tE3) or Google Drive "
-                    "(id 0B1jt7lJDEXy3aE90cG9YSl9ScUk, reported dead), and with the SWAN bundle "
-                    "(jaychempan/SWAN README)",
+                    # A plain git blob in RSICD_optimal (only *.rar / *.zip go to LFS there), so its git blob
+                    # id is a published checksum; torchrs's Drive copy is accepted only if identical.
+                    urls=(f"{RSICD_OPTIMAL}/dataset_rsicd.json",),
+                    drive_id="1q8EcBWuCbvtTnMILE60WOhd9S0C4rsfT",
+                    checksum="gitblob:26191a073741a67dfe3c1a03ffc90d8002c496ad",
+                    manual="the RSICD bundle on Baidu (http://pan.baidu.com/s/1bp71tE3) or MEGA (links in "
+                    "201528014227051/RSICD_optimal README), or the SWAN bundle (jaychempan/SWAN README); "
+                    "the JSON itself or an archive holding it (annotations_rsicd.rar repacked as zip)",
+                    plain=True,
                 ),
             },
-            convert=convert_rsicd,
         ),
         Source(
             name="rssdivcs",
@@ -116,8 +146,7 @@ DATASETS: dict[str, Source] = {
                     "ann_attr_finetune_*_splits.mat, attri_group_3.json); give the folder or a zip of it",
                 )
             },
-            convert=convert_rssdivcs,
-            notes={"classes": 70},
+            n_classes=70,
         ),
     )
 }
@@ -172,7 +201,8 @@ PRETRAINED: dict[str, Source] = {
                     "glove.840B.300d.zip",
                     urls=(
                         "https://nlp.stanford.edu/data/glove.840B.300d.zip",
-                        "https://huggingface.co/stanfordnlp/glove/resolve/main/glove.840B.300d.zip",
+                        "https://huggingface.co/stanfordnlp/glove/resolve/1db2080b2d94def6e5b0386a523102f9d8849e9d/"
+                        "glove.840B.300d.zip",
                     ),
                 )
             },
@@ -180,10 +210,10 @@ PRETRAINED: dict[str, Source] = {
     )
 }
 
-# Hugging Face repositories fetched through huggingface_hub's snapshot cache (DSVA's backbone).
+# DSVA's backbones, fetched with huggingface_hub, pinned to the head commits of their main branches.
 CLIP_MODELS = {
-    "clip_rsicd": "flax-community/clip-rsicd",
-    "clip_rsicd_v2": "flax-community/clip-rsicd-v2",
+    "clip_rsicd": HubModel("flax-community/clip-rsicd", "8357af47297adf43a37a88e424a7cfffc04ec95c"),
+    "clip_rsicd_v2": HubModel("flax-community/clip-rsicd-v2", "fbe163da0609a2f185c22bb3af7b54ebad5a1800"),
 }
 
 SOURCES: dict[str, Source] = {**DATASETS, **PRETRAINED}

@@ -18,12 +18,14 @@ from rsrepro.data.sources.errors import ChecksumError
 from rsrepro.io import atomic_path
 
 CHUNK = 1 << 20
-ALGORITHMS = ("sha256", "md5")
+# gitblob: git's blob id, sha1 of "blob <size>\0" + content (what a file in a git repository publishes).
+ALGORITHMS = ("sha256", "md5", "gitblob")
 
 
 def file_digests(path: Path) -> dict[str, str]:
-    """sha256 and md5 of a file in one pass (sources publish either)."""
-    hashers = {name: hashlib.new(name) for name in ALGORITHMS}
+    """sha256, md5 and git blob id of a file in one pass (sources publish one of them)."""
+    hashers = {"sha256": hashlib.sha256(), "md5": hashlib.md5(), "gitblob": hashlib.sha1()}
+    hashers["gitblob"].update(b"blob %d\0" % path.stat().st_size)
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(CHUNK), b""):
             for hasher in hashers.values():
@@ -32,8 +34,8 @@ def file_digests(path: Path) -> dict[str, str]:
 
 
 def verify(path: Path, expected: str, digests: dict[str, str], what_next: str) -> None:
-    """Check ``expected`` ("sha256:<hex>" or "md5:<hex>"; a hex prefix of 8+ digits, as in torchvision's
-    weight file names, is accepted) against the file's ``digests``."""
+    """Check ``expected`` ("<algorithm>:<hex>", an algorithm of :data:`ALGORITHMS`; a hex prefix of 8+
+    digits, as in torchvision's weight file names, is accepted) against the file's ``digests``."""
     algorithm, _, hexdigest = expected.partition(":")
     found = digests[algorithm]
     if not found.startswith(hexdigest.lower()):

@@ -33,7 +33,12 @@ def add_commands(subparsers: Any) -> None:
     clip.add_argument("name", help="clip_rsicd or clip_rsicd_v2")
     clip.add_argument("--out", type=Path, required=True)
     clip.add_argument("--lock", type=Path, required=True)
-    clip.add_argument("--params", type=json_object, required=True, help="{revision: ...}")
+    clip.add_argument(
+        "--params",
+        type=json_object,
+        required=True,
+        help="{revision: ...} (default: the catalog's pinned commit)",
+    )
     clip.set_defaults(handler=_fetch_clip)
 
     glove = subparsers.add_parser("glove-subset", help="GloVe vectors of one vocabulary (streams the zip)")
@@ -47,13 +52,15 @@ def _fetch(args: argparse.Namespace) -> None:
     from rsrepro.data.sources.catalog import get_source
     from rsrepro.data.sources.checksums import ChecksumLock
     from rsrepro.data.sources.download import fetch_source
-    from rsrepro.pretrained.torch_weights import load_torch_weights
 
     source = get_source(args.source)
     fetch_source(source, args.out, args.staging, ChecksumLock(args.lock), args.params, args.params_key)
     # Verify-then-use: a weight file must also load safely before anything depends on it.
-    for path in args.out.glob("*"):
-        if path.suffix in WEIGHT_SUFFIXES:
+    weights = [path for path in args.out.glob("*") if path.suffix in WEIGHT_SUFFIXES]
+    if weights:
+        from rsrepro.pretrained.torch_weights import load_torch_weights  # torch: only where weights are
+
+        for path in weights:
             load_torch_weights(path)
 
 
@@ -70,9 +77,10 @@ def _fetch_clip(args: argparse.Namespace) -> None:
     from rsrepro.data.sources.checksums import ChecksumLock
     from rsrepro.pretrained.clip import fetch_clip
 
+    model = CLIP_MODELS[args.name]
     fetch_clip(
-        CLIP_MODELS[args.name],
-        args.params.get("revision", "main"),
+        model.repo_id,
+        args.params.get("revision") or model.revision,
         args.out,
         ChecksumLock(args.lock),
         key=args.name,

@@ -18,6 +18,7 @@ from typing import Any
 import gdown
 import requests
 
+from rsrepro.data.sources.archives import extract_member, is_archive
 from rsrepro.data.sources.checksums import ChecksumLock, file_digests, verify
 from rsrepro.data.sources.errors import ChecksumError, SourceError
 from rsrepro.data.sources.spec import RemoteFile, Source
@@ -33,11 +34,13 @@ def fetch_source(
 ) -> None:
     """Write ``out/<file name>`` for every file of ``source``, each verified, atomically as one folder.
 
-    ``cfg`` holds ``files`` (manual local paths per file key) and ``urls`` (URL overrides per file key);
-    ``params_key`` is where they live in params.yaml (for messages), e.g. ``data.aid``.
+    ``cfg`` holds, per file key, ``files`` (manual local paths), ``urls`` (URL overrides) and
+    ``checksums`` (a checksum that replaces the published one: a mirror that repacks the file, stand-in
+    data); ``params_key`` is where they live in params.yaml (for messages), e.g. ``data.aid``.
     """
     manual_paths = cfg.get("files") or {}
     url_overrides = cfg.get("urls") or {}
+    checksums = cfg.get("checksums") or {}
     staging.mkdir(parents=True, exist_ok=True)
     for key, remote in source.files.items():
         where = f"{params_key}.files.{key}"
@@ -45,7 +48,10 @@ def fetch_source(
             staged = _copy_manual(Path(manual_paths[key]).expanduser(), staging / remote.name, where)
         else:
             staged = _download(remote, staging / remote.name, url_overrides.get(key), where)
-        verify_and_lock(staged, remote.checksum, lock, f"{source.name}/{remote.name}", where)
+        if remote.plain and is_archive(staged):
+            extract_member(staged, remote.name, where)
+        expected = checksums.get(key) or remote.checksum
+        verify_and_lock(staged, expected, lock, f"{source.name}/{remote.name}", where)
     with atomic_dir(out) as tmp:
         for remote in source.files.values():
             os.replace(staging / remote.name, tmp / remote.name)

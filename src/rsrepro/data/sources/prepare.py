@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 from rsrepro.data.sources.archives import extract, is_archive
+from rsrepro.data.sources.converters import CONVERTERS
 from rsrepro.data.sources.errors import SourceError
 from rsrepro.data.sources.spec import Source
 from rsrepro.io import temp_dir_beside
@@ -16,12 +17,13 @@ def prepare_source(source: Source, raw: Path, out: Path, image_size: int, scratc
 
     The prepared folder is written atomically by the converter, so a failure leaves no partial output.
     """
-    if source.convert is None:
+    convert = CONVERTERS.get(source.name)
+    if convert is None:
         raise SourceError(f"{source.name} is pretrained weights, not a dataset; it has no prepared form")
     work = temp_dir_beside(scratch / source.name)
     try:
         materialize(raw, work)
-        source.convert(work, out, source, image_size)
+        convert(work, out, source, image_size)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
 class RemoteFile:
     """One file of a source.
 
-    ``urls`` are tried in order (official first, then mirrors with identical content). ``drive_id`` /
-    ``drive_folder`` name Google-Drive sources (fetched by gdown, which handles Drive's confirm page).
-    ``checksum`` is the published one ("md5:<hex>" / "sha256:<hex>"); without it the lock file decides.
-    ``manual`` says where a person gets the file when nothing can be downloaded automatically.
+    ``urls`` are tried in order (official first, then mirrors with identical content), then ``drive_id``;
+    ``drive_folder`` names a Google-Drive folder (both fetched by gdown, which handles Drive's confirm
+    page). ``checksum`` is the published one ("md5:<hex>", "sha256:<hex>" or "gitblob:<hex>", git's blob
+    id); without it the lock file decides. ``manual`` says where a person gets the file by hand.
+    ``plain``: the file itself is not an archive (a JSON, say); an archive given for it (by hand or by a
+    mirror) is searched for the one file of this name, which is what gets verified and kept.
     """
 
     name: str
@@ -24,6 +23,7 @@ class RemoteFile:
     drive_folder: str | None = None
     checksum: str | None = None
     manual: str = ""
+    plain: bool = False
 
     @property
     def automatic(self) -> bool:
@@ -32,14 +32,28 @@ class RemoteFile:
 
 @dataclass(frozen=True)
 class Source:
-    """A dataset or a set of pretrained weights: its files and (for datasets) its converter.
+    """A dataset or a set of pretrained weights: its files (a dataset's converter is registered under its
+    name in ``rsrepro.data.sources.converters.CONVERTERS``).
 
-    ``convert(extracted_root, out, name, image_size)`` writes the prepared form of a dataset.
+    ``classes`` are the published class (folder) names where they are known, ``n_classes`` the published
+    class count where only the count is (RSSDIVCS's names live in its .mat files).
     """
 
     name: str
     title: str
     homepage: str
     files: dict[str, RemoteFile]
-    convert: Callable[[Path, Path, str, int], None] | None = None
-    notes: dict[str, Any] = field(default_factory=dict)
+    classes: tuple[str, ...] = ()
+    n_classes: int | None = None
+
+    @property
+    def class_count(self) -> int | None:
+        return len(self.classes) or self.n_classes
+
+
+@dataclass(frozen=True)
+class HubModel:
+    """A Hugging Face model repository, pinned to one commit (fetched with huggingface_hub)."""
+
+    repo_id: str
+    revision: str

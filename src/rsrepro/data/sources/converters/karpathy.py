@@ -1,0 +1,100 @@
+"""Karpathy-style caption files with their images (RSITMD, RSICD), as SWAN's official lists read them.
+
+``images[]`` holds ``filename``, ``split`` (train / val / test) and ``sentences[]`` with ``raw`` and
+``tokens``. SWAN's published caption lists (and so its vocabularies and the paper's numbers) take
+RSITMD's ``raw`` text as it is (trailing spaces included), but RSICD's ``" ".join(tokens) + " ."``: in
+dataset_rsicd.json the two disagree (airport_1.jpg: raw "Many aircraft are parked ..." against tokens
+"many planes are parked ..."). Rows follow the lists
+too: Karpathy's train, then val (SWAN's train list is both), then test, each in file order. Scene (and
+class) = the file-name prefix before the first ``_``; RSICD's numeric names carry no scene (scene "",
+class "none"). Official split: ``test`` stays test, ``train`` and ``val`` are train.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from rsrepro.data.sources.converters.common import find_one, write_prepared
+from rsrepro.data.sources.errors import LayoutError
+from rsrepro.data.sources.images import is_image
+
+if TYPE_CHECKING:
+    from rsrepro.data.sources.spec import Source
+
+NO_SCENE_CLASS = "none"
+SPLIT_ORDER = ("train", "val", "test")
+CAPTION_TEXT: dict[str, Callable[[dict[str, Any]], str]] = {
+    "raw": lambda sentence: sentence["raw"],
+    "tokens": lambda sentence: " ".join(sentence["tokens"]) + " .",
+}
+
+
+def scene_of(filename: str) -> str:
+    """SWAN's scene label: the file-name prefix before the first ``_``; none for numeric names."""
+    return "" if filename[:1].isdigit() else filename.split("_", 1)[0]
+
+
+def read_karpathy(json_path: Path, caption_field: str) -> list[dict[str, Any]]:
+    """``[{filename, split, captions}]`` in the official lists' order; captions from ``caption_field``
+    (``raw`` or ``tokens``, see the module docstring)."""
+    text = CAPTION_TEXT[caption_field]
+    try:
+        records = [
+            {
+                "filename": item["filename"],
+                "split": item["split"],
+                "captions": [text(s) for s in item["sentences"]],
+            }
+            for item in json.loads(json_path.read_text())["images"]
+        ]
+    except (json.JSONDecodeError, KeyError, TypeError) as error:
+        raise LayoutError(
+            f"{json_path}: not a Karpathy-style caption file (images[].filename, split, "
+            f"sentences[].{caption_field}): {error!r}"
+        ) from error
+    unknown = sorted({r["split"] for r in records} - set(SPLIT_ORDER))
+    if unknown:
+        raise LayoutError(
+            f"{json_path}: split values {unknown}; a Karpathy-style file has {list(SPLIT_ORDER)}"
+        )
+    return sorted(records, key=lambda r: SPLIT_ORDER.index(r["split"]))  # stable: file order within a split
+
+
+def convert_karpathy(
+    root: Path, out: Path, source: Source, image_size: int, json_name: str, caption_field: str
+) -> None:
+    records = read_karpathy(find_one(root, json_name, source), caption_field)
+    by_name = {p.name: p for p in root.rglob("*") if is_image(p)}
+    missing = [r["filename"] for r in records if r["filename"] not in by_name]
+    if missing:
+        raise LayoutError(
+            f"{source.name}: {len(missing)} of {len(records)} images named in {json_name} are not in the "
+            f"archive (e.g. {', '.join(missing[:3])}); the image archive is incomplete or another version."
+        )
+    scenes = [scene_of(r["filename"]) for r in records]
+    class_names = [s or NO_SCENE_CLASS for s in scenes]
+    classes = sorted(set(class_names))
+    meta = pd.DataFrame(
+        {
+            "file": [r["filename"] for r in records],
+            "class_idx": [classes.index(c) for c in class_names],
+            "class_name": class_names,
+            "scene": scenes,
+            "official_split": ["test" if r["split"] == "test" else "train" for r in records],
+        }
+    )
+    paths = [by_name[r["filename"]] for r in records]
+    write_prepared(out, source, image_size, paths, meta, classes, captions=[r["captions"] for r in records])
+
+
+def convert_rsitmd(root: Path, out: Path, source: Source, image_size: int) -> None:
+    convert_karpathy(root, out, source, image_size, "dataset_RSITMD.json", "raw")
+
+
+def convert_rsicd(root: Path, out: Path, source: Source, image_size: int) -> None:
+    convert_karpathy(root, out, source, image_size, "dataset_rsicd.json", "tokens")
