@@ -143,3 +143,22 @@ TRAIN = {
     "seed": 0,
     "faithful": True,
 }
+
+
+def train_and_score(
+    data, split, attributes: Path, cfg: dict, setting: str, stage: str, out_dir: Path, seed: int
+):
+    """A dsva_train job's training, then the per-epoch records a summary sees: each epoch's training
+    record with the metrics of its predictions (as dsva-summarize scores them)."""
+    import torch
+
+    from rsrepro.dsva.summary import epoch_metrics
+    from rsrepro.dsva.train import train
+    from rsrepro.training.run import RunOutputs, read_outputs
+
+    outputs = RunOutputs(
+        out_dir / "model.pt", out_dir / "history.json", out_dir / "test_outputs.npz", out_dir / "checkpoints"
+    )
+    history = train(data, split, attributes, cfg, setting, stage, outputs, torch.device("cpu"), seed)
+    scored = epoch_metrics(read_outputs(outputs.test_outputs), setting, stage, cfg["faithful"])
+    return [{**record, **metrics} for record, metrics in zip(history, scored, strict=True)]

@@ -23,8 +23,8 @@ from rsrepro.dsva.attributes import (
 )
 from rsrepro.dsva.summary import summarize
 from rsrepro.dsva.targets import run_key
-from rsrepro.dsva.train import build_model, overlaps, train, training_images
-from tests.dsva_tiny import COLLECTION, TRAIN, build_tiny_dsva_dataset
+from rsrepro.dsva.train import build_model, overlaps, training_images
+from tests.dsva_tiny import COLLECTION, TRAIN, build_tiny_dsva_dataset, train_and_score
 
 torch.set_num_threads(1)
 CPU = torch.device("cpu")
@@ -132,7 +132,9 @@ def test_end_to_end_above_chance_and_variants_differ(tiny_dsva):
     last = {}
     for variant in ("faithful", "corrected"):
         cfg = {**TRAIN, "faithful": variant == "faithful"}
-        history = train(data, split, root / "attributes", cfg, "zsl", "full", root / variant, CPU, seed=0)
+        history = train_and_score(
+            data, split, root / "attributes", cfg, "zsl", "full", root / variant, seed=0
+        )
         last[variant] = history[-1]
         assert "zsl" in history[-1] and "H" not in history[-1]  # a ZSL run is evaluated on ZSL only
     assert last["corrected"]["zsl"] > chance + 0.2
@@ -142,7 +144,7 @@ def test_end_to_end_above_chance_and_variants_differ(tiny_dsva):
     floor = np.log(np.e + len(split["seen_classes"]) - 1) - 1
     assert last["corrected"]["ce_local"] < floor < last["faithful"]["ce_local"]
     for variant in ("faithful", "corrected"):  # ZSL trains on every seen image (no seen test set)
-        run = json.loads((root / variant / "run.json").read_text())
+        run = json.loads((root / variant / "history.json").read_text())["run"]
         assert (run["setting"], run["train_test_seen_overlap_used"]) == ("zsl", len(split["test_seen"]))
 
 
@@ -156,8 +158,8 @@ def test_resume_after_interruption_gives_the_same_run(tiny_dsva, monkeypatch):
 
     data, split, root = tiny_dsva["data"], tiny_dsva["split"], tiny_dsva["root"]
     cfg = {**TRAIN, "faithful": False, "batches_per_epoch": 4, "epochs": 3}
-    straight = train(data, split, root / "attributes", cfg, "gzsl", "select", root / "a", CPU, seed=1)
-    assert not (root / "a" / "checkpoint").exists()  # a finished run keeps no checkpoint
+    straight = train_and_score(data, split, root / "attributes", cfg, "gzsl", "select", root / "a", seed=1)
+    assert not (root / "a" / "checkpoints").exists()  # a finished run keeps no checkpoint
 
     real_episodes, calls = dsva_train.episodes, []
 
@@ -169,14 +171,14 @@ def test_resume_after_interruption_gives_the_same_run(tiny_dsva, monkeypatch):
 
     monkeypatch.setattr(dsva_train, "episodes", crash_in_third_epoch)
     with pytest.raises(Interrupted):
-        train(data, split, root / "attributes", cfg, "gzsl", "select", root / "b", CPU, seed=1)
-    assert torch.load(root / "b" / "checkpoint" / "last.pt", weights_only=True)["epoch"] == 1
+        train_and_score(data, split, root / "attributes", cfg, "gzsl", "select", root / "b", seed=1)
+    assert torch.load(root / "b" / "checkpoints" / "last.pt", weights_only=True)["epoch"] == 1
     monkeypatch.setattr(dsva_train, "episodes", real_episodes)
-    resumed = train(data, split, root / "attributes", cfg, "gzsl", "select", root / "b", CPU, seed=1)
+    resumed = train_and_score(data, split, root / "attributes", cfg, "gzsl", "select", root / "b", seed=1)
     assert [h["loss"] for h in straight] == pytest.approx([h["loss"] for h in resumed])
     assert [h["val_zsl"] for h in straight] == [h["val_zsl"] for h in resumed]
-    a = torch.load(root / "a" / "model.pt", weights_only=True)["model"]
-    b = torch.load(root / "b" / "model.pt", weights_only=True)["model"]
+    a = torch.load(root / "a" / "model.pt", weights_only=True)["state_dict"]
+    b = torch.load(root / "b" / "model.pt", weights_only=True)["state_dict"]
     assert all(torch.equal(a[k], b[k]) for k in a)
 
 

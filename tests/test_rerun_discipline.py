@@ -78,6 +78,13 @@ def test_the_split_rules_rerun_with_everything_downstream_of_them(tiny_pipeline:
     assert "prepare_synthetic" not in jobs
 
 
+def test_a_classification_metric_reruns_the_evaluations_and_no_training(tiny_pipeline: Path) -> None:
+    with edited_code(tiny_pipeline, "metrics/classification.py", BEHAVIOUR):
+        jobs = planned(tiny_pipeline)
+    assert {"lsenet_evaluate", "dsva_summarize", "lsenet_report", "dsva_report", "index_report"} <= jobs
+    assert not {job for job in jobs if job.endswith("_train")}
+
+
 def test_swan_aggregation_reruns_the_aggregate_and_the_reports_not_training(tiny_pipeline: Path) -> None:
     with edited_code(tiny_pipeline, "swan/aggregate.py", BEHAVIOUR):
         assert planned(tiny_pipeline) == SWAN_DOWNSTREAM - {"plot_curves"}  # curves read the histories

@@ -1,16 +1,19 @@
 # DSVA: attribute collection (features) -> training (per setting, full + select stages) -> per-run metrics
 # -> report.
-from pathlib import Path
-
+from rsrepro.dsva import SETTINGS, STAGES
 from rsrepro.dsva import targets as dsva_targets
 from rsrepro.dsva.settings import job_train_settings
 from rsrepro.dsva.targets import DSVA, RUN, dsva_split_files, image_text_inputs, run_metrics
 
 
+TRAINING = f"{RUN}/{{setting}}/{{dsva_variant}}/{{stage}}"  # one training: a setting's stage of a variant
+TRAINING_FILES = ("history.json", "test_outputs.npz")  # what its evaluation reads
+
+
 wildcard_constraints:
     dsva_variant="|".join(dsva_targets.VARIANTS),
-    stage="full|select",
-    setting="zsl|gzsl",
+    stage="|".join(STAGES),
+    setting="|".join(SETTINGS),
 
 
 rule dsva_image_text:
@@ -70,12 +73,13 @@ rule dsva_train:
             for p in weights_input(job_train_settings(config, w.split, w.setting)["clip_model_dir"])
         ],
     output:
-        history=f"{RUN}/{{setting}}/{{dsva_variant}}/{{stage}}/history.json",
-        model=f"{RUN}/{{setting}}/{{dsva_variant}}/{{stage}}/model.pt",
-        run=f"{RUN}/{{setting}}/{{dsva_variant}}/{{stage}}/run.json",
+        model=f"{TRAINING}/model.pt",
+        history=f"{TRAINING}/history.json",
+        test_outputs=f"{TRAINING}/test_outputs.npz",
     params:
         # per job: an override in dsva.settings reruns its split and setting only
         cfg=lambda w: as_json(job_train_settings(config, w.split, w.setting)),
+        checkpoints=f"{TRAINING}/checkpoints",
     log:
         f"{LOGS}/dsva/{{dataset}}/{{split}}_seed{{seed}}/{{setting}}_{{dsva_variant}}_{{stage}}.log",
     benchmark:
@@ -87,28 +91,33 @@ rule dsva_train:
         gpu=lambda w: job_train_settings(config, w.split, w.setting)["gpus"],
     shell:
         tracked(
-            "rsrepro launch --gpus {resources.gpu} -- dsva-train --prepared {input.data} --split {input.split} --attributes {input.attributes}"
-            " --setting {wildcards.setting} --stage {wildcards.stage} --variant {wildcards.dsva_variant}"
-            " --out $(dirname {output.history}) --threads {threads} --params {params.cfg:q} > {log} 2>&1"
+            "rsrepro launch --gpus {resources.gpu} -- dsva-train --prepared {input.data} --split {input.split}"
+            " --attributes {input.attributes} --setting {wildcards.setting} --stage {wildcards.stage}"
+            " --variant {wildcards.dsva_variant} --model {output.model} --history {output.history}"
+            " --test-outputs {output.test_outputs} --checkpoints {params.checkpoints} --threads {threads}"
+            " --params {params.cfg:q} > {log} 2>&1"
         )
 
 
 rule dsva_summarize:
     input:
-        zsl=[f"{RUN}/zsl/{{dsva_variant}}/{stage}/history.json" for stage in ("full", "select")],
-        gzsl=[f"{RUN}/gzsl/{{dsva_variant}}/{stage}/history.json" for stage in ("full", "select")],
+        **{
+            f"{setting}_{stage}": [f"{RUN}/{setting}/{{dsva_variant}}/{stage}/{name}" for name in TRAINING_FILES]
+            for setting in SETTINGS
+            for stage in STAGES
+        },
     output:
         f"{RUN}/{{dsva_variant}}/metrics.json",
-    params:
-        zsl=lambda w, input: Path(input.zsl[0]).parents[1],
-        gzsl=lambda w, input: Path(input.gzsl[0]).parents[1],
     log:
         f"{LOGS}/dsva/{{dataset}}/{{split}}_seed{{seed}}/{{dsva_variant}}_summarize.log",
     conda:
         ENV
     threads: 1
     shell:
-        tracked("rsrepro dsva-summarize --zsl {params.zsl} --gzsl {params.gzsl} --out {output} > {log} 2>&1")
+        tracked(
+            "rsrepro dsva-summarize --zsl-full {input.zsl_full} --zsl-select {input.zsl_select}"
+            " --gzsl-full {input.gzsl_full} --gzsl-select {input.gzsl_select} --out {output} > {log} 2>&1"
+        )
 
 
 rule dsva_aggregate:
@@ -129,6 +138,7 @@ rule dsva_report:
     input:
         notebook=notebook("dsva"),
         metrics=dsva_targets.summary_files(config),
+        runs=dsva_targets.report_inputs(config),
     output:
         html=report(
             f"{RESULTS}/reports/dsva.html",
@@ -139,7 +149,13 @@ rule dsva_report:
         executed=f"{RESULTS}/reports/dsva.ipynb",
         key_figure=report(f"{FIGURES}/dsva/protocols.png", caption="../report/figure.rst", category="Key figures"),
     params:
-        nb=lambda w, input: as_json({"aggregate_files": list(input.metrics), "figures_dir": f"{FIGURES}/dsva"}),
+        nb=as_json(
+            {
+                "aggregate_files": dsva_targets.summary_files(config),
+                "runs": dsva_targets.report_runs(config),
+                "figures_dir": f"{FIGURES}/dsva",
+            }
+        ),
     log:
         f"{LOGS}/dsva/report.log",
     benchmark:

@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from rsrepro.cli import json_object, use_threads
+from rsrepro.dsva import SETTINGS, STAGES, VARIANTS
 from rsrepro.io import read_json, write_json
+from rsrepro.training.run import RunOutputs
 
 
 def add_commands(subparsers: Any) -> None:
@@ -31,20 +33,29 @@ def add_commands(subparsers: Any) -> None:
     collect.add_argument("--image-text", type=Path, help="embedded: the trained image-text model directory")
 
     train = _torch_command(
-        subparsers, "dsva-train", "train one DSVA stage (full or select)", "dsva.train", _train
+        subparsers, "dsva-train", "train one DSVA stage (full or select)", "dsva.train", _train, out=False
     )
+    RunOutputs.add_arguments(train)
     train.add_argument("--split", type=Path, required=True)
     train.add_argument("--attributes", type=Path, required=True, help="collection directory")
-    train.add_argument("--setting", choices=["zsl", "gzsl"], required=True)
-    train.add_argument("--stage", choices=["full", "select"], required=True)
-    train.add_argument("--variant", choices=["faithful", "corrected"], required=True)
+    train.add_argument("--setting", choices=SETTINGS, required=True)
+    train.add_argument("--stage", choices=STAGES, required=True)
+    train.add_argument("--variant", choices=VARIANTS, required=True)
 
     summary = subparsers.add_parser(
         "dsva-summarize", help="ZSL and GZSL metrics of one split and variant under the three protocols"
     )
-    summary.add_argument("--zsl", type=Path, required=True, help="ZSL run directory (full/ and select/)")
-    summary.add_argument("--gzsl", type=Path, required=True, help="GZSL run directory (full/ and select/)")
-    summary.add_argument("--out", type=Path, required=True)
+    for setting in SETTINGS:
+        for stage in STAGES:
+            summary.add_argument(
+                f"--{setting}-{stage}",
+                type=Path,
+                nargs=2,
+                required=True,
+                metavar=("HISTORY", "TEST_OUTPUTS"),
+                help=f"history.json and test_outputs.npz of the {setting} setting's {stage} stage",
+            )
+    summary.add_argument("--out", type=Path, required=True, help="metrics.json to write")
     summary.set_defaults(handler=_summarize)
 
     agg = subparsers.add_parser("dsva-aggregate", help="collect run metrics into one table")
@@ -53,11 +64,14 @@ def add_commands(subparsers: Any) -> None:
     agg.set_defaults(handler=_aggregate)
 
 
-def _torch_command(subparsers: Any, name: str, help_text: str, params_key: str, handler: Any) -> Any:
-    """A command reading a prepared dataset, writing ``--out``, configured by one params section."""
+def _torch_command(
+    subparsers: Any, name: str, help_text: str, params_key: str, handler: Any, out: bool = True
+) -> Any:
+    """A command reading a prepared dataset, configured by one params section (writing ``--out``)."""
     parser = subparsers.add_parser(name, help=help_text)
     parser.add_argument("--prepared", type=Path, required=True, help="prepared dataset directory")
-    parser.add_argument("--out", type=Path, required=True, help="directory to write")
+    if out:
+        parser.add_argument("--out", type=Path, required=True, help="directory to write")
     parser.add_argument("--params", type=json_object, required=True, help=f"{params_key} as JSON")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (the rule's threads)")
     parser.set_defaults(handler=handler)
@@ -123,7 +137,7 @@ def _train(args: argparse.Namespace) -> None:
         cfg,
         args.setting,
         args.stage,
-        args.out,
+        RunOutputs.from_args(args),
         pick_device(cfg["device"]),
         _seed(split, cfg),
         context,
@@ -131,14 +145,10 @@ def _train(args: argparse.Namespace) -> None:
 
 
 def _summarize(args: argparse.Namespace) -> None:
-    from rsrepro.dsva.summary import summarize
+    from rsrepro.dsva.summary import summarize_runs
 
-    folders = {"zsl": args.zsl, "gzsl": args.gzsl}
-    runs = {
-        s: {stage: read_json(f / stage / "history.json") for stage in ("full", "select")}
-        for s, f in folders.items()
-    }
-    write_json(args.out, summarize(runs, {s: read_json(f / "full" / "run.json") for s, f in folders.items()}))
+    runs = {setting: {stage: getattr(args, f"{setting}_{stage}") for stage in STAGES} for setting in SETTINGS}
+    write_json(args.out, summarize_runs(runs))
 
 
 def _aggregate(args: argparse.Namespace) -> None:

@@ -7,19 +7,21 @@ import re
 from pathlib import Path
 from typing import Any
 
+from rsrepro.dsva import SETTINGS, STAGES, VARIANTS
 from rsrepro.io import read_json
-from rsrepro.paths import REPORTS, paper_dir, split_tag, zero_shot_split
+from rsrepro.paths import PREPARED, REPORTS, paper_dir, split_tag, zero_shot_split
 from rsrepro.reports import paper_numbers
 from rsrepro.reports.headline import Headline
 
+__all__ = ["VARIANTS"]  # the registry's PaperTargets.VARIANTS
 NAME = "dsva"
 TITLE = "DSVA"
-VARIANTS = ("faithful", "corrected")  # the released code's behaviour; each of its quirks fixed
-CURVE_METRIC = "zsl"
+CURVE_METRIC = "loss"  # per-epoch test metrics live in the run's metrics.json (dsva-summarize)
 # "paper" picks epochs on the test set as the released code does (comparable with the paper's number);
 # "validation" is the honest selection on pseudo-unseen validation classes.
 HEADLINE_PROTOCOLS = ("paper", "validation")
 DSVA = paper_dir(NAME)
+TRAINING = (("history", "json"), ("model", "pt"))  # what the report reads of a training
 RUN = DSVA + "/{dataset}/{split}_seed{seed}"
 
 
@@ -71,6 +73,48 @@ def run_key(metrics_path: str | Path) -> dict[str, Any]:
         raise ValueError(f"not a DSVA run metrics path: {metrics_path}")
     dataset, split, seed, variant = m.groups()
     return {"dataset": dataset, "split": split_of(split), "seed": int(seed), "variant": variant}
+
+
+def report_runs(config: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every run (split file x variant) the report reads, with its files: the metrics, the attribute
+    collection, the split, the prepared dataset, and each setting's and stage's history and model."""
+    runs = []
+    for dataset in config["dsva"]["datasets"]:
+        for split_file in split_files(config, dataset):
+            root = f"{DSVA}/{dataset}/{Path(split_file).stem}"
+            for variant in config["dsva"]["variants"]:
+                trainings = {
+                    setting: {
+                        stage: {
+                            name: f"{root}/{setting}/{variant}/{stage}/{name}.{ext}" for name, ext in TRAINING
+                        }
+                        for stage in STAGES
+                    }
+                    for setting in SETTINGS
+                }
+                runs.append(
+                    {
+                        "dataset": dataset,
+                        "variant": variant,
+                        "metrics": f"{root}/{variant}/metrics.json",
+                        "attributes": f"{root}/attributes",
+                        "split": split_file,
+                        "prepared": f"{PREPARED}/{dataset}",
+                        "trainings": trainings,
+                    }
+                )
+    return runs
+
+
+def report_inputs(config: dict[str, Any]) -> list[str]:
+    """The files of :func:`report_runs`, each once."""
+    files: dict[str, None] = {}
+    for run in report_runs(config):
+        files.update(dict.fromkeys([run["metrics"], run["attributes"], run["split"], run["prepared"]]))
+        for stages in run["trainings"].values():
+            for training in stages.values():
+                files.update(dict.fromkeys(training.values()))
+    return list(files)
 
 
 def split_files(config: dict[str, Any], dataset: str) -> list[str]:

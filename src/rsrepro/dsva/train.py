@@ -30,9 +30,9 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -43,12 +43,11 @@ from rsrepro.data.prepared import PreparedDataset
 from rsrepro.dsva import losses
 from rsrepro.dsva.attributes import require_seen_only
 from rsrepro.dsva.images import image_batch
-from rsrepro.dsva.metrics import gzsl_metrics, zsl_accuracy
+from rsrepro.dsva.predictions import gzsl_predictions, zsl_candidates, zsl_predictions
 from rsrepro.dsva.sampler import episodes
-from rsrepro.io import write_json
 from rsrepro.models.dsva import DSVA, DSVAOutput, HFClipVisionTower, dsva, patch_vit
 from rsrepro.training.batches import index_batches
-from rsrepro.training.checkpoint import EpochLoop, fingerprint, fresh_checkpoint_dir, load_torch, save_torch
+from rsrepro.training.checkpoint import EpochLoop, fresh_checkpoint_dir, load_torch
 from rsrepro.training.device import seed_everything
 from rsrepro.training.distributed import (
     SINGLE_PROCESS,
@@ -58,9 +57,18 @@ from rsrepro.training.distributed import (
     shard_rows,
     wrap,
 )
+from rsrepro.training.run import (
+    RunOutputs,
+    remove_checkpoints,
+    run_fingerprint,
+    save_model,
+    write_history,
+    write_outputs,
+)
 
 log = logging.getLogger(__name__)
-SOURCES = [Path(__file__).parent, Path(__file__).parents[1] / "models" / "dsva.py"]
+PAPER = "dsva"
+BRANCHES = ("", "_g")  # the prototype branch (reported) and the global branch
 
 
 def dataset_split(data: PreparedDataset, split: dict[str, Any]) -> dict[str, Any]:
@@ -152,18 +160,22 @@ def autocast(device: torch.device, faithful: bool) -> torch.autocast:
     return torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda" and not faithful)
 
 
-def evaluate(
-    model: DSVA,
-    data: PreparedDataset,
-    matrix: np.ndarray,
-    split: dict[str, Any],
-    excluded: Sequence[int],
-    cfg: dict[str, Any],
-    device: torch.device,
-    setting: str,
-) -> dict[str, float]:
-    """ZSL accuracy (``zsl`` setting) or GZSL U, S, H (``gzsl``) of the prototype branch (reported) and
-    of the global branch (suffix _g)."""
+@dataclass(frozen=True)
+class TestImages:
+    """The images a stage predicts after every epoch and what its scoring needs: a ``full`` stage the
+    setting's test set (ZSL: unseen images, unseen candidates; GZSL: unseen and seen images, all classes),
+    a ``select`` stage its pseudo-unseen validation images."""
+
+    index: np.ndarray
+    labels: np.ndarray
+    candidates: np.ndarray  # ZSL and validation: the classes chosen from (GZSL: all)
+    seen: np.ndarray
+    unseen: np.ndarray
+
+
+def test_images(
+    data: PreparedDataset, split: dict[str, Any], setting: str, excluded: Sequence[int], faithful: bool
+) -> TestImages:
     test = np.setdiff1d(
         np.asarray(split["test_unseen"], dtype=np.int64), np.asarray(excluded, dtype=np.int64)
     )
@@ -171,17 +183,31 @@ def evaluate(
         test = np.concatenate([test, np.asarray(split["test_seen"], dtype=np.int64)])
     labels = data.class_idx[test]
     seen, unseen = np.asarray(split["seen_classes"]), np.asarray(split["unseen_classes"])
+    candidates = zsl_candidates(unseen, labels, faithful) if setting == "zsl" else np.arange(data.num_classes)
+    return TestImages(test, labels, candidates, seen, unseen)
+
+
+def epoch_predictions(
+    model: DSVA,
+    data: PreparedDataset,
+    matrix: np.ndarray,
+    images: TestImages,
+    cfg: dict[str, Any],
+    device: torch.device,
+    setting: str,
+) -> np.ndarray:
+    """Predicted classes (branches x N, int16) of the test images under the setting's protocol: the best
+    candidate (ZSL, validation) or all classes after calibrated stacking (GZSL)."""
     faithful = cfg["faithful"]
     gamma = cfg["cs_gamma_probability"] if faithful else cfg["cs_gamma_score"]
-    record: dict[str, float] = {}
-    for suffix, attr in zip(("", "_g"), predict(model, data, test, cfg, device), strict=True):
+    rows = []
+    for attr in predict(model, data, images.index, cfg, device):
         scores = attr @ matrix.T
-        if setting == "zsl":
-            record[f"zsl{suffix}"] = zsl_accuracy(scores, labels, unseen, faithful)
+        if setting == "gzsl":
+            rows.append(gzsl_predictions(scores, images.labels, images.seen, gamma, faithful))
         else:
-            gz = gzsl_metrics(scores, labels, seen, unseen, gamma, faithful)
-            record.update({f"{k}{suffix}": v for k, v in gz.items()})
-    return record
+            rows.append(zsl_predictions(scores, images.candidates))
+    return np.stack(rows).astype(np.int16)
 
 
 def dsva_loss(
@@ -257,14 +283,17 @@ def train(
     cfg: dict[str, Any],
     setting: str,
     stage: str,
-    out_dir: Path,
+    outputs: RunOutputs,
     device: torch.device,
     seed: int,
     context: DistContext = SINGLE_PROCESS,
 ) -> list[dict[str, float]]:
-    """Train one stage of one setting (``zsl`` or ``gzsl``); write ``history.json``, ``model.pt`` and
-    ``run.json`` into ``out_dir`` (the main rank; ``context`` is this process's place in a DDP run)."""
+    """Train one stage of one setting (``zsl`` or ``gzsl``) and write ``outputs`` (the main rank;
+    ``context`` is this process's place in a DDP run): the model of the last epoch, the history, and
+    every epoch's predictions for the stage's test images (:func:`test_images`), which
+    ``dsva-summarize`` scores."""
     generator = seed_everything(seed)
+    variant = "faithful" if cfg["faithful"] else "corrected"
     class_idx = data.class_idx
     own = dataset_split(data, split)
     matrix = class_attribute_matrix(cfg, attributes_dir, data, own)
@@ -277,11 +306,15 @@ def train(
     images = training_images(split, setting, cfg["faithful"], own)
     seen = list(split["seen_classes"])
     val: list[int] = []
+    targets = test_images(data, split, setting, excluded, cfg["faithful"])
     if stage == "select":
         val = validation_classes(seen, cfg["val_classes"], seed)
         seen = [c for c in seen if c not in val]
         val_images = images[np.isin(class_idx[images], val)]
         images = images[np.isin(class_idx[images], seen)]
+        targets = TestImages(
+            val_images, class_idx[val_images], np.asarray(val), np.asarray(seen), np.asarray(val)
+        )
     require_seen_only(images, class_idx, split["unseen_classes"], "DSVA training")
     require_seen_only(images, class_idx, val, "the select stage's training")
     local_label = {c: k for k, c in enumerate(seen)}
@@ -317,40 +350,64 @@ def train(
         record.update(lr=lr, train_images_per_s=n_images / (time.perf_counter() - start))
         return record
 
-    def validate(epoch: int) -> dict[str, float]:
-        if stage == "full":
-            return evaluate(model, data, matrix, split, excluded, cfg, device, setting)
-        attr, _ = predict(model, data, val_images, cfg, device)
-        return {"val_zsl": zsl_accuracy(attr @ matrix.T, class_idx[val_images], np.asarray(val))}
+    settings = {**cfg, "setting": setting, "stage": stage, "seed": seed}
+    attribute_files = sorted(p for p in attributes_dir.iterdir() if p.is_file())
+    key = run_fingerprint(PAPER, variant, settings, split, data, __name__, inputs=attribute_files)
+    checkpoints = fresh_checkpoint_dir(outputs.checkpoints, key, context)
 
-    checkpoints = out_dir / "checkpoint"
-    # ``epochs`` is left out: the schedule does not depend on it, so a run extended to more epochs resumes.
-    settings = {k: v for k, v in cfg.items() if k != "epochs"}
-    key = fingerprint(settings, setting, stage, seed, split, matrix.tobytes(), sources=SOURCES)
-    fresh_checkpoint_dir(checkpoints, key, context)
+    # Each epoch's predictions wait in the checkpoint folder (so a resumed run has them) until the end.
+    def predict_epoch(epoch: int) -> dict[str, float]:
+        predicted = epoch_predictions(model, data, matrix, targets, cfg, device, "zsl" if val else setting)
+        if context.is_main:
+            np.save(checkpoints / f"predictions_{epoch:03d}.npy", predicted)
+        return {}
+
     loop = EpochLoop(checkpoints, {"model": model}, generator=generator, save=context.is_main)
-    history = loop.run(cfg["epochs"], train_epoch, validate)
+    history = loop.run(cfg["epochs"], train_epoch, predict_epoch)
     if not context.is_main:
         return history
-    # Only an interrupted run keeps its checkpoint (to resume); a finished one is the outputs below.
-    shutil.rmtree(checkpoints)
-    save_torch({"model": model.state_dict(), "seen_classes": seen}, out_dir / "model.pt")
-    write_json(
-        out_dir / "run.json",
-        {
-            "setting": setting,
-            "stage": stage,
-            "config": cfg,
-            "faithful": cfg["faithful"],
-            "seed": seed,
-            "train_images": len(images),
-            "train_classes": seen,
-            "validation_classes": val,
-            "unseen_classes": split["unseen_classes"],
-            "eval_excluded_unseen_images": len(excluded),
-            "train_test_seen_overlap_used": len(set(images.tolist()) & set(split["test_seen"])),
-            **overlaps(split, own),
-        },
+    predictions = np.stack([np.load(checkpoints / f"predictions_{e:03d}.npy") for e in range(cfg["epochs"])])
+    write_outputs(
+        outputs.test_outputs,
+        index=targets.index,
+        labels=targets.labels,
+        predictions=predictions,  # epochs x branches x images
+        candidates=targets.candidates,
+        seen=targets.seen,
+        unseen=targets.unseen,
+        n_classes=np.array(data.num_classes),
     )
-    write_json(out_dir / "history.json", history)
+    save_model(
+        outputs.model,
+        paper=PAPER,
+        variant=variant,
+        config=cfg,
+        meta={"seen_classes": seen},
+        epoch=cfg["epochs"] - 1,
+        state_dict=model.state_dict(),
+    )
+    run = {
+        "dataset": data.name,
+        "setting": setting,
+        "stage": stage,
+        "faithful": cfg["faithful"],
+        "seed": seed,
+        "train_images": len(images),
+        "train_classes": seen,
+        "validation_classes": val,
+        "unseen_classes": split["unseen_classes"],
+        "eval_excluded_unseen_images": len(excluded),
+        "train_test_seen_overlap_used": len(set(images.tolist()) & set(split["test_seen"])),
+        **overlaps(split, own),
+    }
+    write_history(
+        outputs.history,
+        paper=PAPER,
+        variant=variant,
+        run=run,
+        selection="last",  # the protocols pick their epochs from the predictions (dsva-summarize)
+        selected_epoch=cfg["epochs"] - 1,
+        epochs=history,
+    )
+    remove_checkpoints(checkpoints)
     return history
