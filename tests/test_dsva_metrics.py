@@ -113,7 +113,7 @@ def test_episodes_have_ways_classes_by_shots_images():
 
 def test_paper_backbone_without_transformers_or_weights_is_an_actionable_error(tmp_path):
     from rsrepro.errors import RsreproError
-    from rsrepro.models.dsva import load_hf_clip
+    from rsrepro.pretrained.clip import load_clip
 
-    with pytest.raises(RsreproError, match=r"transformers|clip-rsicd"):
-        load_hf_clip(str(tmp_path / "missing"))
+    with pytest.raises(RsreproError, match=r"no CLIP checkpoint at .*missing.*config.json"):
+        load_clip(tmp_path / "missing")

@@ -39,7 +39,8 @@ from rsrepro.data.prepared import PreparedDataset
 from rsrepro.dsva.images import image_batch
 from rsrepro.errors import RsreproError
 from rsrepro.io import atomic_dir, write_json
-from rsrepro.models.dsva import ImageTextModel, image_text_model, load_hf_clip, patch_vit
+from rsrepro.models.dsva import ImageTextModel, image_text_model, patch_vit
+from rsrepro.pretrained.clip import load_clip
 from rsrepro.training.batches import index_batches
 from rsrepro.training.checkpoint import load_torch, save_torch
 from rsrepro.training.device import seed_everything
@@ -219,10 +220,8 @@ def embed_images(
 
 def clip_rsicd_encoders(model_dir: str, device: torch.device) -> tuple[Callable, Callable]:
     """Image and prompt encoders of a local clip-rsicd checkpoint (paper preset)."""
-    from transformers import CLIPTokenizer
-
-    model = load_hf_clip(model_dir).to(device).eval()
-    tokenizer = CLIPTokenizer.from_pretrained(model_dir)
+    model, tokenizer = load_clip(model_dir)
+    model = model.to(device).eval()
 
     def encode_text(prompts: list[str]) -> torch.Tensor:
         tokens = tokenizer(prompts, padding=True, return_tensors="pt").to(device)

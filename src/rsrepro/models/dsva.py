@@ -33,7 +33,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from rsrepro.errors import RsreproError
+from rsrepro.pretrained.clip import load_clip
 
 
 class PatchViT(nn.Module):
@@ -69,7 +69,7 @@ class HFClipVisionTower(nn.Module):
 
     def __init__(self, model_dir: str) -> None:
         super().__init__()
-        clip = load_hf_clip(model_dir)
+        clip, _ = load_clip(model_dir)
         self.vision = clip.vision_model
         config = clip.config.vision_config
         self.dim = config.hidden_size
@@ -77,25 +77,6 @@ class HFClipVisionTower(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.vision(pixel_values=x).last_hidden_state
-
-
-def load_hf_clip(model_dir: str) -> nn.Module:
-    """``transformers.CLIPModel`` from a local directory, with actionable errors (no download here)."""
-    try:
-        from transformers import CLIPModel
-    except ImportError as error:
-        raise RsreproError(
-            "the paper preset's DSVA needs the `transformers` package (clip-rsicd), which is not installed; "
-            "install it (pip install transformers) or use the embedded preset"
-        ) from error
-    from pathlib import Path
-
-    if not (Path(model_dir) / "config.json").is_file():
-        raise RsreproError(
-            f"no CLIP checkpoint at {model_dir!r} (config.json missing); download flax-community/clip-rsicd "
-            "(or -v2) into that directory, or set dsva.clip_model_dir in the config"
-        )
-    return CLIPModel.from_pretrained(model_dir)
 
 
 @dataclass

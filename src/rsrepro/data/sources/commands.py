@@ -75,7 +75,7 @@ def _prepare(args: argparse.Namespace) -> None:
 def _fetch_clip(args: argparse.Namespace) -> None:
     from rsrepro.data.sources.catalog import CLIP_MODELS
     from rsrepro.data.sources.checksums import ChecksumLock
-    from rsrepro.pretrained.clip import fetch_clip
+    from rsrepro.data.sources.hub import fetch_clip
 
     model = CLIP_MODELS[args.name]
     fetch_clip(

@@ -1,0 +1,27 @@
+"""Hugging Face model snapshots (clip-rsicd, -v2) in the project's data folder, verified and locked.
+
+The snapshot is written as plain files (``local_dir``, not the hub's symlinked cache) so DVC can track it
+and :func:`rsrepro.pretrained.clip.load_clip` loads it offline.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from rsrepro.data.sources.checksums import ChecksumLock
+from rsrepro.data.sources.download import verify_and_lock
+from rsrepro.io import atomic_dir
+
+# Weights in PyTorch format plus the configuration and tokenizer files; not the 605 MB flax copy.
+ALLOW_PATTERNS = ["*.json", "*.txt", "pytorch_model.bin"]
+
+
+def fetch_clip(repo_id: str, revision: str, out: Path, lock: ChecksumLock, key: str, where: str) -> None:
+    from huggingface_hub import snapshot_download
+
+    with atomic_dir(out) as tmp:
+        snapshot_download(repo_id, revision=revision, local_dir=tmp, allow_patterns=ALLOW_PATTERNS)
+        # huggingface_hub's download bookkeeping, not part of the model.
+        shutil.rmtree(tmp / ".cache", ignore_errors=True)
+        verify_and_lock(tmp, None, lock, key, where)
