@@ -205,3 +205,30 @@ def test_missing_manual_path_names_the_key(tmp_path: Path) -> None:
             cfg,
             "data.aid",
         )
+
+
+def test_a_clip_snapshot_given_as_a_local_folder_is_copied_verified_and_locked(tmp_path: Path) -> None:
+    from rsrepro.data.sources.hub import fetch_clip
+
+    local = tmp_path / "clip"
+    local.mkdir()
+    (local / "config.json").write_text("{}")
+    (local / "vocab.json").write_text('{"a": 0}')
+    lock = ChecksumLock(tmp_path / "lock.json")
+    fetch_clip(
+        "flax-community/clip-rsicd", "main", tmp_path / "out", lock, "clip_rsicd", "data.pretrained.x", local
+    )
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["config.json", "vocab.json"]
+    assert set(json.loads((tmp_path / "lock.json").read_text())) == {
+        "clip_rsicd/config.json",
+        "clip_rsicd/vocab.json",
+    }
+    (local / "vocab.json").write_text('{"b": 0}')  # another snapshot under the same name: the lock objects
+    with pytest.raises(ChecksumError, match=r"vocab\.json"):
+        fetch_clip(
+            "flax-community/clip-rsicd", "main", tmp_path / "again", lock, "clip_rsicd", "where", local
+        )
+    with pytest.raises(SourceError, match=r"no CLIP snapshot folder \(no config.json\)"):
+        fetch_clip(
+            "flax-community/clip-rsicd", "main", tmp_path / "o", lock, "clip_rsicd", "w", tmp_path / "none"
+        )

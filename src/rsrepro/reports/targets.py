@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rsrepro.papers import PAPERS
-from rsrepro.paths import FIGURES, METRICS, PLOTS, PRETRAINED, REPORTS
+from rsrepro.paths import FIGURES, METRICS, PLOTS, REPORTS
 
 
 def summary_files(config: dict[str, Any]) -> dict[str, list[str]]:
@@ -32,15 +32,14 @@ def restored_targets(config: dict[str, Any]) -> list[str]:
 
 
 def data_targets(config: dict[str, Any]) -> list[str]:
-    """Every split file the papers' runs use, every configured pretrained weight, and the synthetic
-    dataset's contact sheet when it is used."""
+    """Every split file the papers' runs use, and the synthetic dataset's contact sheet when it is used.
+    (Pretrained weights are fetched as the inputs of the jobs that use them, and only those.)"""
     files = [
         f
         for name, paper in PAPERS.items()
         for d in config[name]["datasets"]
         for f in paper.split_files(config, d)
     ]
-    files += [f"{PRETRAINED}/{weights}" for weights in config["data"].get("pretrained", {})]
     if any("synthetic" in config[name]["datasets"] for name in PAPERS):
         files.append(f"{FIGURES}/synthetic/contact_sheet.png")
     return files

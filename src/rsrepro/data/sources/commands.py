@@ -37,7 +37,7 @@ def add_commands(subparsers: Any) -> None:
         "--params",
         type=json_object,
         required=True,
-        help="{revision: ...} (default: the catalog's pinned commit)",
+        help="{revision: ..., files: {snapshot: <local folder>}} (default: the catalog's pinned commit)",
     )
     clip.set_defaults(handler=_fetch_clip)
 
@@ -78,6 +78,7 @@ def _fetch_clip(args: argparse.Namespace) -> None:
     from rsrepro.data.sources.hub import fetch_clip
 
     model = CLIP_MODELS[args.name]
+    local = (args.params.get("files") or {}).get("snapshot")
     fetch_clip(
         model.repo_id,
         args.params.get("revision") or model.revision,
@@ -85,6 +86,7 @@ def _fetch_clip(args: argparse.Namespace) -> None:
         ChecksumLock(args.lock),
         key=args.name,
         where=f"data.pretrained.{args.name}",
+        local=Path(local) if local else None,
     )
 
 
