@@ -223,11 +223,12 @@ def clip_rsicd_encoders(model_dir: str, device: torch.device) -> tuple[Callable,
     model, tokenizer = load_clip(model_dir)
     model = model.to(device).eval()
 
+    # transformers 5 returns the model outputs, the projected embedding as ``pooler_output``.
     def encode_text(prompts: list[str]) -> torch.Tensor:
         tokens = tokenizer(prompts, padding=True, return_tensors="pt").to(device)
-        return model.get_text_features(**tokens)
+        return model.get_text_features(**tokens).pooler_output
 
-    return (lambda x: model.get_image_features(pixel_values=x)), encode_text
+    return (lambda x: model.get_image_features(pixel_values=x).pooler_output), encode_text
 
 
 def shared_training_images(splits: Sequence[dict[str, Any]]) -> np.ndarray:

@@ -357,10 +357,11 @@ def train(
 
     # Each epoch's predictions wait in the checkpoint folder (so a resumed run has them) until the end.
     def predict_epoch(epoch: int) -> dict[str, float]:
+        start = time.perf_counter()
         predicted = epoch_predictions(model, data, matrix, targets, cfg, device, "zsl" if val else setting)
         if context.is_main:
             np.save(checkpoints / f"predictions_{epoch:03d}.npy", predicted)
-        return {}
+        return {"test_images_per_s": len(targets.index) / (time.perf_counter() - start)}
 
     loop = EpochLoop(checkpoints, {"model": model}, generator=generator, save=context.is_main)
     history = loop.run(cfg["epochs"], train_epoch, predict_epoch)

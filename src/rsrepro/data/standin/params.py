@@ -1,4 +1,5 @@
-"""Point the paper preset at stand-in files: the ``data.<name>`` params a user would write."""
+"""Point the paper preset at stand-in files: the ``data.<name>`` (or ``data.pretrained.<name>``) params a
+user would write."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from rsrepro.data.sources.catalog import DATASETS
+from rsrepro.data.sources.catalog import SOURCES
 from rsrepro.data.sources.checksums import file_digests
 
 
@@ -28,7 +29,7 @@ def standin_params(
                 section.setdefault("files", {})[key] = str(path)
             else:
                 section.setdefault("urls", {})[key] = url(name, path)
-            published = DATASETS[name].files[key].checksum
+            published = SOURCES[name].files[key].checksum
             if published:
                 algorithm = published.partition(":")[0]
                 section.setdefault("checksums", {})[key] = f"{algorithm}:{file_digests(path)[algorithm]}"
