@@ -266,21 +266,45 @@ class GatedAttention(nn.Module):
         self.fc_q, self.fc_k = nn.Linear(self.d_k, self.d_k), nn.Linear(self.d_k, self.d_k)
         self.fc_g = nn.Linear(self.d_k, 2 * self.d_k)
 
-    def forward(self, h: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        b, length, dim = h.shape
+    def gated_heads(self, h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """q, k (gated) and v per head: B x heads x L x d_k each."""
+        b, length, _ = h.shape
         q, k, v = (
             p(h).view(b, length, self.heads, self.d_k).transpose(1, 2)
             for p in (self.q_proj, self.k_proj, self.v_proj)
         )
         gate = torch.sigmoid(self.fc_g(self.fc_q(q) * self.fc_k(k)))
-        q, k = q * gate[..., : self.d_k], k * gate[..., self.d_k :]
-        scores = q @ k.transpose(-2, -1)
+        return q * gate[..., : self.d_k], k * gate[..., self.d_k :], v
+
+    def scaled(self, scores: torch.Tensor) -> torch.Tensor:
         if self.faithful:
             # torch.div(..., rounding_mode="floor") has zero gradient: q, k and the gate never learn
-            scores = torch.div(scores, self.d_k**0.5, rounding_mode="floor")
-        else:
-            scores = (scores / self.d_k**0.5).masked_fill(~mask.view(b, 1, 1, length), -torch.inf)
+            return torch.div(scores, self.d_k**0.5, rounding_mode="floor")
+        return scores / self.d_k**0.5
+
+    def forward(self, h: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        b, length, dim = h.shape
+        q, k, v = self.gated_heads(h)
+        scores = self.scaled(q @ k.transpose(-2, -1))
+        if not self.faithful:
+            scores = scores.masked_fill(~mask.view(b, 1, 1, length), -torch.inf)
         return (scores.softmax(-1) @ v).transpose(1, 2).reshape(b, length, dim)
+
+    def at_last_token(self, h: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """The unmasked (faithful) output at each caption's last real token, B x D, for ``h`` zero-padded to
+        its width. The padded positions share the zero vector's key and value, so one copy of it, weighted
+        by their number, stands for them all: exact, at a cost that follows the real tokens."""
+        b, width, dim = h.shape
+        lengths = lengths.to(h.device)
+        n = int(lengths.max())
+        q, k, v = self.gated_heads(torch.cat([h[:, :n], h.new_zeros(b, 1, dim)], 1))
+        last = (lengths - 1).view(b, 1, 1, 1).expand(-1, self.heads, 1, self.d_k)
+        scores = self.scaled(q.gather(2, last) @ k.transpose(-2, -1))  # B x heads x 1 x (n + 1)
+        real = torch.arange(n + 1, device=h.device).view(1, -1) < lengths.view(-1, 1)
+        log_count = torch.where(real, 0.0, -torch.inf)
+        log_count[:, n] = torch.log((width - lengths).float())  # -inf where there is no padding
+        out = (scores + log_count.view(b, 1, 1, n + 1)).softmax(-1) @ v
+        return out.transpose(1, 2).reshape(b, dim)
 
 
 class PhraseConv(nn.Module):
@@ -322,28 +346,35 @@ class TextEncoder(nn.Module):
         """
         if not self.faithful:  # the k=3 convolution needs 3 steps (the original crashes below that)
             tokens = F.pad(tokens, (0, max(0, 3 - tokens.shape[1])))
-        length = tokens.shape[1]
-        mask = torch.arange(length, device=tokens.device).view(1, -1) < lengths.to(tokens.device).view(-1, 1)
+        width = tokens.shape[1]
         packed = pack_padded_sequence(self.dropout(self.embed(tokens)), lengths.cpu(), True, False)
-        h, _ = pad_packed_sequence(self.gru(packed)[0], batch_first=True, total_length=length)
+        h, _ = pad_packed_sequence(self.gru(packed)[0], batch_first=True, total_length=width)
         h = (h[..., : h.shape[-1] // 2] + h[..., h.shape[-1] // 2 :]) / 2
-        bn_mask = None if self.faithful else mask
-        ga = h + self.ga_dropout(masked_batch_norm(self.ga_bn, self.ga(h, mask), bn_mask))
-        last = ga[torch.arange(len(ga)), lengths.to(ga.device) - 1]
-        phrases = []
-        for conv in self.phrases:
-            valid = (torch.arange(length // conv.k, device=h.device).view(1, -1) + 1) * conv.k
-            valid = valid <= lengths.to(h.device).view(-1, 1)
-            out = conv(h, None if self.faithful else valid)
-            phrases.append((out, valid))
+        lengths = lengths.to(h.device)
+        last = torch.arange(len(h), device=h.device), lengths - 1
+        if self.faithful and not self.training:
+            # Only the last real token reaches the output, and in eval mode its batch norm is its own: the
+            # gated attention is evaluated there alone (the JRU, which never reaches it, is skipped).
+            return self.head(h[last] + self.ga_bn(self.ga.at_last_token(h, lengths)))
+        mask = torch.arange(width, device=h.device).view(1, -1) < lengths.view(-1, 1)
+        ga = h + self.ga_dropout(
+            masked_batch_norm(self.ga_bn, self.ga(h, mask), None if self.faithful else mask)
+        )
         if self.faithful:
-            # the original concatenates [ga, phrases] along time and takes index len-1 < L: always ga's
-            g = torch.cat([ga, *(p for p, _ in phrases)], 1)[torch.arange(len(ga)), lengths.to(ga.device) - 1]
-        else:
-            # corrected: the phrase features reach the output (mean over each branch's complete phrases)
-            g = last + sum(
-                (p * v.unsqueeze(-1)).sum(1) / v.sum(1, keepdim=True).clamp(min=1) for p, v in phrases
+            # The original concatenates [ga, JRU phrases] along time and takes index len-1 < L: always ga's.
+            # The phrases still run, as there (their batch norms' statistics move, their gradients are 0).
+            return self.head(torch.cat([ga, *(conv(h, None) for conv in self.phrases)], 1)[last])
+        # corrected: the phrase features reach the output (mean over each branch's complete phrases)
+        g = ga[last]
+        for conv in self.phrases:
+            valid = (torch.arange(width // conv.k, device=h.device).view(1, -1) + 1) * conv.k <= lengths.view(
+                -1, 1
             )
+            g = g + (conv(h, valid) * valid.unsqueeze(-1)).sum(1) / valid.sum(1, keepdim=True).clamp(min=1)
+        return self.head(g)
+
+    def head(self, g: torch.Tensor) -> torch.Tensor:
+        """The token MLP with its residual, L2-normalised."""
         return F.normalize(self.mlp(g) + g, dim=-1)
 
 

@@ -59,8 +59,8 @@ def encode_captions(
         for w, s, t in zip(widths, shards, captions.tokens, strict=True)
     ]
     keys = list(unique)
-    # Batches of one padded width (faithful), or of similar lengths (corrected), shortest first.
-    order = sorted(range(len(keys)), key=lambda i: keys[i][0])
+    # Batches of one padded width (faithful), captions of similar lengths together, shortest first.
+    order = sorted(range(len(keys)), key=lambda i: (keys[i][0], len(keys[i][2])))
     groups = itertools.groupby(order, key=lambda i: keys[i][0]) if faithful else [(0, order)]
     out = torch.empty(len(keys), model.cfg.embed_dim)
     for width, members in groups:
