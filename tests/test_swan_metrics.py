@@ -104,10 +104,9 @@ def test_scene_recall_hand_checked_and_empty_scenes_excluded():
     items = np.array(["a", "a", "b", ""])
     sr = scene_recall(sims, queries, items, ks=(1, 2))
     # query a: top2 = items 0 (a), 2 (b) -> SR@1 1, SR@2 1/2; query b: top2 = 2 (b), 3 ('') -> 1, 1/2
-    assert sr[1] == pytest.approx(100.0) and sr[2] == pytest.approx(50.0)
+    assert sr["SR@1"] == pytest.approx(100.0) and sr["SR@2"] == pytest.approx(50.0)
     # released: a fraction over all 3 queries; '' is the scene "noneclass" (query 3's top-2 has none of it)
-    srr = scene_recall(sims, queries, items, ks=(1, 2), released=True)
-    assert srr[1] == pytest.approx(2 / 3) and srr[2] == pytest.approx(1 / 3)
+    assert sr["srr@1"] == pytest.approx(2 / 3) and sr["srr@2"] == pytest.approx(1 / 3)
 
 
 @pytest.mark.parametrize("seed", [0, 1])
@@ -118,7 +117,7 @@ def test_released_scene_recall_matches_brute_force(seed):
     caption_scene = np.repeat(image_scene, 5)
     for r in (1, 5, 10, 20):  # r = 20 is beyond the 12 images: the released code still divides by r
         for s, queries, items in ((sims, image_scene, caption_scene), (sims.T, caption_scene, image_scene)):
-            (srr,) = scene_recall(torch.from_numpy(s), queries, items, ks=(r,), released=True).values()
+            srr = scene_recall(torch.from_numpy(s), queries, items, ks=(r,))[f"srr@{r}"]
             assert srr == pytest.approx(released_srr(s, queries, items, r))
 
 

@@ -28,7 +28,6 @@ import torch
 
 RECALL_KS = (1, 5, 10)
 SCENE_KS = (1, 5, 10)
-NONE_SCENE = "noneclass"  # the released gen_class_from_list's scene of numeric file names
 Ties = Literal["numpy", "pessimistic"]
 
 
@@ -46,15 +45,16 @@ def image_to_text_ranks(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """0-based rank of each image's best caption among all captions, and whether another image's caption
     ties with that best score."""
-    positive = caption_image.view(1, -1) == torch.arange(sims.shape[0]).view(-1, 1)
-    best = sims.masked_fill(~positive, -torch.inf).amax(1, keepdim=True)
-    above = ((sims > best) & ~positive).sum(1)
-    tied = ((sims == best) & ~positive).sum(1)
+    target = sims.gather(0, caption_image.view(1, -1)).view(-1)  # each caption's score with its image
+    best = torch.full((sims.shape[0],), -torch.inf).scatter_reduce(0, caption_image, target, "amax")
+    above = (sims > best.view(-1, 1)).sum(1, dtype=torch.int32).long()
+    own_best = torch.bincount(caption_image, target == best[caption_image], sims.shape[0]).long()
+    tied = (sims == best.view(-1, 1)).sum(1, dtype=torch.int32).long() - own_best
     if ties == "pessimistic":
         return above + tied, tied > 0
     ranks = above.clone()
     for i in tied.nonzero().flatten().tolist():
-        ranks[i] = int(np.flatnonzero(positive[i].numpy()[numpy_descending_order(sims[i])])[0])
+        ranks[i] = int(np.flatnonzero(caption_image.numpy()[numpy_descending_order(sims[i])] == i)[0])
     return ranks, tied > 0
 
 
@@ -63,8 +63,8 @@ def text_to_image_ranks(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """0-based rank of each caption's image among all images, and whether another image ties with it."""
     target = sims.gather(0, caption_image.view(1, -1))
-    above = (sims > target).sum(0)
-    tied = (sims == target).sum(0) - 1
+    above = (sims > target).sum(0, dtype=torch.int32).long()
+    tied = (sims == target).sum(0, dtype=torch.int32).long() - 1
     if ties == "pessimistic":
         return above + tied, tied > 0
     ranks = above.clone()
@@ -97,29 +97,21 @@ def top_items(sims: torch.Tensor, ks: tuple[int, ...]) -> dict[int, torch.Tensor
 
 
 def scene_recall(
-    sims: torch.Tensor,
-    query_scene: np.ndarray,
-    item_scene: np.ndarray,
-    ks: tuple[int, ...] = SCENE_KS,
-    released: bool = False,
-) -> dict[int, float]:
-    """SR@r: mean over queries of (# top-r items of the query's scene) / r.
-
-    ``released=False``: in percent, over the queries with a scene; r beyond the gallery means all of it.
-    ``released=True``: SWAN's ``srr_*``, a fraction over every query, an empty scene being the scene
-    "noneclass", and always divided by r.
-    """
-    if released:
-        query_scene = np.where(query_scene == "", NONE_SCENE, query_scene)
-        item_scene = np.where(item_scene == "", NONE_SCENE, item_scene)
-    codes = {s: i for i, s in enumerate(sorted(set(query_scene) | set(item_scene)))}
-    q = torch.tensor([codes[s] for s in query_scene])
+    sims: torch.Tensor, query_scene: np.ndarray, item_scene: np.ndarray, ks: tuple[int, ...] = SCENE_KS
+) -> dict[str, float]:
+    """Both readings of SR@r, mean over queries of (# top-r items of the query's scene) / r: ``SR@r`` in
+    percent over the queries with a scene (r beyond the gallery: all of it); ``srr@r`` SWAN's ``srr_*``,
+    a fraction over every query, an empty scene being the scene "noneclass", always divided by r."""
+    scenes = sorted({*query_scene, *item_scene})
+    codes = {s: i for i, s in enumerate(scenes)}
+    q = torch.tensor([codes[s] for s in query_scene]).view(-1, 1)
     items = torch.tensor([codes[s] for s in item_scene])
-    counted = torch.tensor([released or s != "" for s in query_scene])
+    has_scene = torch.from_numpy(np.asarray(query_scene) != "")
     out = {}
     for k, top in top_items(sims, ks).items():
-        hits = (items[top] == q.view(-1, 1))[counted].double().sum(1)
-        out[k] = (hits / k).mean().item() if released else 100.0 * (hits / top.shape[1]).mean().item()
+        hits = (items[top] == q).sum(1, dtype=torch.int32).double()  # "" matches "": noneclass
+        out[f"SR@{k}"] = 100.0 * (hits[has_scene] / top.shape[1]).mean().item()
+        out[f"srr@{k}"] = (hits / k).mean().item()
     return out
 
 
@@ -151,9 +143,6 @@ def metrics_from_similarity(
     if image_scene is not None:
         image_scene = np.asarray(image_scene, dtype=str)
         caption_scene = image_scene[caption_image.numpy()]
-        for released, name in ((False, "SR"), (True, "srr")):
-            for k, v in scene_recall(sims, image_scene, caption_scene, released=released).items():
-                out[f"i2t_{name}@{k}"] = v
-            for k, v in scene_recall(sims.T, caption_scene, image_scene, released=released).items():
-                out[f"t2i_{name}@{k}"] = v
+        out |= {f"i2t_{k}": v for k, v in scene_recall(sims, image_scene, caption_scene).items()}
+        out |= {f"t2i_{k}": v for k, v in scene_recall(sims.T, caption_scene, image_scene).items()}
     return out
