@@ -98,6 +98,19 @@ def test_training_rotation_interpolates_nearest_only_when_faithful(variant, near
     assert torch.allclose(levels, levels.round(), atol=1e-3) == nearest  # nearest keeps the uint8 levels
 
 
+def test_faithful_eval_widths_stand_for_the_padding():
+    model = tiny(True).eval()
+    tokens, lengths = captions()
+    padded = torch.nn.functional.pad(tokens, (0, 5))
+    with torch.no_grad():
+        as_padded = model.text(padded, lengths)
+        given_width = model.text(tokens, lengths, torch.full_like(lengths, padded.shape[1]))
+        assert torch.allclose(as_padded, given_width, atol=1e-6)
+        assert not torch.allclose(as_padded, model.text(tokens, lengths), atol=1e-4)
+    with pytest.raises(ValueError, match="eval mode only"):
+        model.train().text(tokens, lengths, lengths)
+
+
 def test_short_batches_work_when_corrected():
     tokens, lengths = pad_tokens([[1, 2], [3]])
     assert tiny(False).eval().text(tokens, lengths).shape == (2, 32)

@@ -290,19 +290,19 @@ class GatedAttention(nn.Module):
             scores = scores.masked_fill(~mask.view(b, 1, 1, length), -torch.inf)
         return (scores.softmax(-1) @ v).transpose(1, 2).reshape(b, length, dim)
 
-    def at_last_token(self, h: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        """The unmasked (faithful) output at each caption's last real token, B x D, for ``h`` zero-padded to
-        its width. The padded positions share the zero vector's key and value, so one copy of it, weighted
-        by their number, stands for them all: exact, at a cost that follows the real tokens."""
-        b, width, dim = h.shape
-        lengths = lengths.to(h.device)
+    def at_last_token(self, h: torch.Tensor, lengths: torch.Tensor, widths: torch.Tensor) -> torch.Tensor:
+        """The unmasked (faithful) output at each caption's last real token, B x D, as if caption i were
+        zero-padded to ``widths[i]``. The padded positions share the zero vector's key and value, so one
+        copy of it, weighted by their number, stands for them all: exact, at a cost that follows the real
+        tokens."""
+        b, _, dim = h.shape
         n = int(lengths.max())
         q, k, v = self.gated_heads(torch.cat([h[:, :n], h.new_zeros(b, 1, dim)], 1))
         last = (lengths - 1).view(b, 1, 1, 1).expand(-1, self.heads, 1, self.d_k)
         scores = self.scaled(q.gather(2, last) @ k.transpose(-2, -1))  # B x heads x 1 x (n + 1)
         real = torch.arange(n + 1, device=h.device).view(1, -1) < lengths.view(-1, 1)
         log_count = torch.where(real, 0.0, -torch.inf)
-        log_count[:, n] = torch.log((width - lengths).float())  # -inf where there is no padding
+        log_count[:, n] = torch.log((widths - lengths).float())  # -inf where there is no padding
         out = (scores + log_count.view(b, 1, 1, n + 1)).softmax(-1) @ v
         return out.transpose(1, 2).reshape(b, dim)
 
@@ -337,13 +337,18 @@ class TextEncoder(nn.Module):
             nn.Linear(d, 2 * d), nn.ReLU(inplace=True), nn.Dropout(0.1), nn.Linear(2 * d, d)
         )
 
-    def forward(self, tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self, tokens: torch.Tensor, lengths: torch.Tensor, widths: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """``tokens``: B x L (0 = padding), ``lengths``: B real lengths (CPU tensor) -> B x D, L2-normed.
 
-        Faithful outputs depend on L (attention and batch norm see the padding): the released code pads a
-        batch to its longest caption (``pad_packed_sequence`` without ``total_length``), so callers pass
-        tokens padded exactly as the original's batch or evaluation shard was (:mod:`rsrepro.swan.encode`).
+        Faithful outputs depend on the padding (attention and batch norm see it): the released code pads a
+        batch to its longest caption (``pad_packed_sequence`` without ``total_length``), so callers pad
+        tokens as the original's batch or evaluation shard was, or, in faithful eval mode, pass ``widths``:
+        the width each caption was padded to there (:mod:`rsrepro.swan.encode`).
         """
+        if widths is not None and (self.training or not self.faithful):
+            raise ValueError("per-caption widths are for the faithful text side in eval mode only")
         if not self.faithful:  # the k=3 convolution needs 3 steps (the original crashes below that)
             tokens = F.pad(tokens, (0, max(0, 3 - tokens.shape[1])))
         width = tokens.shape[1]
@@ -355,7 +360,8 @@ class TextEncoder(nn.Module):
         if self.faithful and not self.training:
             # Only the last real token reaches the output, and in eval mode its batch norm is its own: the
             # gated attention is evaluated there alone (the JRU, which never reaches it, is skipped).
-            return self.head(h[last] + self.ga_bn(self.ga.at_last_token(h, lengths)))
+            widths = torch.full_like(lengths, width) if widths is None else widths.to(h.device)
+            return self.head(h[last] + self.ga_bn(self.ga.at_last_token(h, lengths, widths)))
         mask = torch.arange(width, device=h.device).view(1, -1) < lengths.view(-1, 1)
         ga = h + self.ga_dropout(
             masked_batch_norm(self.ga_bn, self.ga(h, mask), None if self.faithful else mask)
