@@ -371,11 +371,9 @@ class TextEncoder(nn.Module):
             # The phrases still run, as there (their batch norms' statistics move, their gradients are 0).
             return self.head(torch.cat([ga, *(conv(h, None) for conv in self.phrases)], 1)[last])
         # corrected: the phrase features reach the output (mean over each branch's complete phrases)
-        g = ga[last]
+        g, ends = ga[last], torch.arange(1, width + 1, device=h.device).view(1, -1)
         for conv in self.phrases:
-            valid = (torch.arange(width // conv.k, device=h.device).view(1, -1) + 1) * conv.k <= lengths.view(
-                -1, 1
-            )
+            valid = ends[:, : width // conv.k] * conv.k <= lengths.view(-1, 1)  # phrases within the caption
             g = g + (conv(h, valid) * valid.unsqueeze(-1)).sum(1) / valid.sum(1, keepdim=True).clamp(min=1)
         return self.head(g)
 
