@@ -36,8 +36,6 @@ def _one_step(context: DistContext, faithful: bool, max_violation: bool) -> dict
     for module in model.modules():
         if isinstance(module, torch.nn.Dropout):
             module.p = 0.0
-        if isinstance(module, torch.nn.MultiheadAttention):
-            module.dropout = 0.0  # a float, not a Dropout module
     model.train()
     optimizer = torch.optim.Adam(model.trainable_parameters(), lr=1e-3)
     cfg = {"margin": 0.2, "max_violation": max_violation, "amp": False}

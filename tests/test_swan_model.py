@@ -5,11 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from torchvision.transforms import InterpolationMode
+from torchvision.transforms import functional as TF
 
 from rsrepro.errors import RsreproError
 from rsrepro.models.swan import init_embeddings, load_backbone_weights, swan_embedded, swan_paper
 from rsrepro.swan.data import pad_tokens
-from rsrepro.swan.train import hinge_triplet_loss, learning_rate
+from rsrepro.swan.train import hinge_triplet_loss, image_pipeline, learning_rate
+from rsrepro.training import augment
 
 torch.set_num_threads(1)
 VOCAB = 40
@@ -41,10 +44,11 @@ def test_gated_attention_learns_only_when_corrected(faithful):
     tokens, lengths = captions()
     model.text(tokens, lengths).sum().backward()
     ga = model.text.ga
-    grads = [p.grad for p in (*ga.fc_q.parameters(), *ga.fc_k.parameters(), *ga.fc_g.parameters())]
+    gate_path = (ga.q_proj, ga.k_proj, ga.fc_q, ga.fc_k, ga.fc_g)
+    grads = [p.grad for layer in gate_path for p in layer.parameters()]
     total = sum(0.0 if g is None else g.abs().sum().item() for g in grads)
     assert (total == 0.0) == faithful
-    assert ga.fc_v.weight.grad.abs().sum() > 0  # the value path learns in both
+    assert ga.v_proj.weight.grad.abs().sum() > 0  # the value path learns in both
 
 
 @pytest.mark.parametrize("faithful", [True, False])
@@ -68,6 +72,45 @@ def test_text_depends_on_batch_padding_only_when_faithful(faithful, mode):
     assert same != faithful
 
 
+@pytest.mark.parametrize("faithful", [True, False])
+def test_sfgs_feed_forward_drops_out_only_when_corrected(faithful):
+    ffn = tiny(faithful).image.sfgs.wsa.ffn.train()  # the released FeedForward has dropout 0
+    x = torch.randn(2, 5, 32)
+    assert torch.equal(ffn(x), ffn(x)) == faithful
+
+
+def test_rotation_is_torchvisions():
+    x = torch.rand(2, 3, 32, 32)
+    modes = {"nearest": InterpolationMode.NEAREST, "bilinear": InterpolationMode.BILINEAR}
+    for angle in (12.5, 45.0, 80.0):
+        for mode, interpolation in modes.items():
+            ours = augment.rotate(x, torch.tensor([angle, angle]), mode)
+            assert torch.allclose(ours, TF.rotate(x, angle, interpolation), atol=1e-5), (angle, mode)
+
+
+@pytest.mark.parametrize(("variant", "nearest"), [("faithful", True), ("corrected", False)])
+def test_training_rotation_interpolates_nearest_only_when_faithful(variant, nearest):
+    cfg = {"resize": 32, "crop": 32, "max_rotation": 90}  # no resize, a crop of the whole image
+    images = np.random.default_rng(0).integers(0, 256, (2, 32, 32, 3), dtype=np.uint8)
+    x = image_pipeline(cfg, torch.device("cpu"), variant).train(images, np.arange(2), torch.Generator())
+    mean, std = (torch.tensor(v).view(3, 1, 1) for v in (augment.IMAGENET_MEAN, augment.IMAGENET_STD))
+    levels = 255 * (x * std + mean)
+    assert torch.allclose(levels, levels.round(), atol=1e-3) == nearest  # nearest keeps the uint8 levels
+
+
+def test_faithful_eval_widths_stand_for_the_padding():
+    model = tiny(True).eval()
+    tokens, lengths = captions()
+    padded = torch.nn.functional.pad(tokens, (0, 5))
+    with torch.no_grad():
+        as_padded = model.text(padded, lengths)
+        given_width = model.text(tokens, lengths, torch.full_like(lengths, padded.shape[1]))
+        assert torch.allclose(as_padded, given_width, atol=1e-6)
+        assert not torch.allclose(as_padded, model.text(tokens, lengths), atol=1e-4)
+    with pytest.raises(ValueError, match="eval mode only"):
+        model.train().text(tokens, lengths, lengths)
+
+
 def test_short_batches_work_when_corrected():
     tokens, lengths = pad_tokens([[1, 2], [3]])
     assert tiny(False).eval().text(tokens, lengths).shape == (2, 32)
@@ -85,16 +128,19 @@ def test_frozen_backbone_batch_norm_drifts_only_when_faithful(faithful):
 
 def test_init_embeddings_from_text_and_npz(tmp_path):
     emb = torch.nn.Embedding(4, 3)
+    random_rows = emb.weight.detach().clone()
     words = ("field", "road", "<unk>")
     (tmp_path / "v.txt").write_text("road 1 2 3\nother 9 9 9\nfield 4 5 6\n")
     assert init_embeddings(emb, words, tmp_path / "v.txt") == 2
     assert emb.weight[1].tolist() == [4, 5, 6] and emb.weight[2].tolist() == [1, 2, 3]
-    # the glove_vectors rule's layout: rows aligned with the vocabulary (row 0 = padding ""), zeros if absent
+    # the glove_vectors rule's layout: rows aligned with the vocabulary (row 0 = padding ""); a word GloVe
+    # lacks (found false, a zero row there) keeps its random initialisation, as in the released code
     rows = np.array(["", "field", "road", "<unk>"])
     vectors = np.arange(12, dtype=np.float32).reshape(4, 3)
-    np.savez(tmp_path / "v.npz", words=rows, vectors=vectors, found=np.array([False, True, True, False]))
-    assert init_embeddings(emb, words, tmp_path / "v.npz") == 3
-    assert emb.weight[3].tolist() == [9, 10, 11]
+    np.savez(tmp_path / "v.npz", words=rows, vectors=vectors, found=np.array([False, True, False, False]))
+    assert init_embeddings(emb, words, tmp_path / "v.npz") == 1
+    assert emb.weight[1].tolist() == [3, 4, 5] and emb.weight[2].tolist() == [1, 2, 3]
+    assert torch.equal(emb.weight[3], random_rows[3]) and torch.equal(emb.weight[0], random_rows[0])
     with pytest.raises(RsreproError, match="not found"):
         init_embeddings(emb, words, tmp_path / "missing.txt")
 

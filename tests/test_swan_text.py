@@ -38,7 +38,9 @@ def test_encode_faithful_maps_stopwords_to_unk_corrected_drops_them():
     assert vocab.encode("The green field.", faithful=True) == [3, 1, 2]
     assert vocab.encode("The green field.", faithful=False) == [1, 2]
     assert vocab.encode("a zebra", faithful=False) == [3]
-    assert vocab.encode("", faithful=True) == [3]  # a blank caption (RSITMD has 20) still has a token
+    # a blank caption (RSITMD has 20): the released loader's length-1 row of padding; corrected: <unk>
+    assert vocab.encode("", faithful=True) == [0]
+    assert vocab.encode(" . ", faithful=False) == [3]
 
 
 def test_build_vocabulary_counts_threshold_and_order(tmp_path):

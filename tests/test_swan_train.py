@@ -16,9 +16,9 @@ from rsrepro.cli import main as cli_main
 from rsrepro.data.prepared import PreparedDataset
 from rsrepro.io import read_json
 from rsrepro.swan.aggregate import aggregate_runs
-from rsrepro.swan.data import CaptionSet, ImagePipeline
+from rsrepro.swan.data import CaptionSet
 from rsrepro.swan.text import Vocabulary
-from rsrepro.swan.train import build_model, evaluate_run, evaluate_split, train_run
+from rsrepro.swan.train import build_model, evaluate_run, evaluate_split, image_pipeline, train_run
 from rsrepro.training.device import seed_everything
 
 torch.set_num_threads(1)
@@ -28,7 +28,7 @@ CFG = {
     "train": {
         "epochs": 4, "batch_size": 32, "lr": 2e-3, "lr_decay": 0.7, "lr_decay_every": 20, "margin": 0.2,
         "max_violation": False, "captions_per_image": "all", "resize": 36, "crop": 32, "max_rotation": 90,
-        "eval_batch_size": 128, "device": "cpu", "amp": False,
+        "eval_batch_size": 128, "val_shard_size": 256, "test_shard_size": 128, "device": "cpu", "amp": False,
     },
 }  # fmt: skip
 
@@ -41,9 +41,8 @@ def untrained_mr(root: Path, variant: str) -> float:
     caps = CaptionSet.build(
         data, np.asarray(read_json(root / "split.json")["test"]), vocab, variant == "faithful"
     )
-    metrics, _, _ = evaluate_split(
-        model, data, caps, ImagePipeline(CFG["train"], torch.device("cpu")), 128, False
-    )
+    pipeline = image_pipeline(CFG["train"], torch.device("cpu"), variant)
+    metrics, _, _ = evaluate_split(model, data, caps, pipeline, 128, CFG["train"]["test_shard_size"], False)
     return metrics["mR"]
 
 

@@ -1,17 +1,39 @@
 """SWAN (Pan, Ma, Bai, ICMR 2023): scene-aware image-text matching, after the released code.
 
 Image side: a frozen ResNet backbone; the filter branch on its stem output feeds SFGS (multi-kernel
-branches -> channel tokens -> a transformer layer -> a learned weighted sum), layers 2-4 feed VMSF (fused at
-layer-3 resolution, pooled, an MLP); both are aggregated into the embedding. Text side: word embeddings,
-a BiGRU with averaged directions, TCGE (gated attention GA + the JRU phrase convolutions), a token MLP
-with a residual, the last real token. Cosine similarity.
+branches -> channel tokens -> a transformer layer -> a learned weighting of the tokens), layers 2-4 feed
+VMSF (fused at layer-3 resolution, pooled, an MLP); both are aggregated into the embedding. Text side: word
+embeddings, a BiGRU with averaged directions, TCGE (gated attention GA + the JRU phrase convolutions), a
+token MLP with a residual, the last real token. Cosine similarity.
 
-``faithful=True`` keeps the released code's behaviour where it departs from the paper's intent:
-floor-divided attention scores (zero gradient into the q/k/gate projections, integer logits), no padding
-mask (attention and batch norm see the padding, so an embedding depends on the batch's longest caption),
-the JRU branch computed but never reaching the output, and a frozen backbone whose batch norm still runs
-in train mode. ``faithful=False`` fixes each. (Stopwords -> ``<unk>`` is a loader quirk:
-:meth:`rsrepro.swan.text.Vocabulary.encode`.)
+``faithful=True`` is the released code (jaychempan/SWAN @1c3b217): the same outputs, loss and gradients on
+the same weights (tests/test_swan_golden.py, against the released code's own outputs). ``faithful=False``
+(corrected) fixes its bugs and keeps its own reading where the code's is a slip. The readings:
+
+1. TCGE's gated attention, both: per head ``fc_q``, ``fc_k`` (d_k -> d_k) before the gate, the gate ``fc_g``
+   d_k -> 2 d_k, no output projection. Scores: floor-divided, no padding mask (faithful: zero gradient into
+   q, k and the gate, integer logits) / divided by sqrt(d_k), padding masked (corrected).
+2. SFGS's token weighting (``W`` tokens x dim, randn): ``(W^T X).mean(1)``, one weight per token, each
+   token's mean weight (faithful) / ``(W * X).mean(1)``, one weight per element (corrected).
+3. SFGS's transformer layer: no dropout inside the feed-forward (faithful) / dropout 0.1 there, as
+   ``nn.TransformerEncoderLayer`` (corrected).
+4. Evaluation (:mod:`rsrepro.swan.encode`): each caption shard (128 at test, 256 at validation) padded to
+   its longest caption, attention and batch norm seeing the padding (faithful) / each batch padded to its
+   longest, masked, so the padding changes nothing (corrected).
+5. GloVe init (:func:`init_embeddings`), both: a word GloVe lacks is looked up with ``-``, ``.``, ``'``
+   removed and cut at ``/``; words without a vector keep their N(0, 1) init.
+6. A blank caption (:meth:`rsrepro.swan.text.Vocabulary.encode`): length 1, token 0 (faithful) / ``<unk>``.
+7. Training's random rotation (:mod:`rsrepro.swan.data`): nearest, torchvision's default (faithful) /
+   bilinear (corrected).
+8. Ties in the ranking (:mod:`rsrepro.metrics.retrieval`): numpy's descending ``argsort`` order (faithful) /
+   every tie counted against the query (corrected).
+9. Scene recall, both readings in every run: ``srr@r`` (the released fraction, numeric file names a scene
+   "noneclass") and ``SR@r`` (percent, numeric names not queries).
+
+Beyond these, faithful keeps the JRU phrase features that never reach the output (the gathered token
+``len - 1`` is always GA's), batch norm over every token padding included, a frozen backbone whose batch
+norm runs in train mode, and stopwords mapped to ``<unk>``; corrected averages the complete phrases into
+the output, normalises real tokens only, keeps the frozen backbone in eval mode and drops stopwords.
 
 The paper variant (:func:`swan_paper`) uses torchvision's ResNet-50 with 30 classes (the AID-fine-tuned RSP
 weights); the embedded variant (:func:`swan_embedded`) a small ResNet with the same stage structure.
@@ -120,25 +142,68 @@ class VMSF(nn.Module):
         return self.mlp(self.fuse(fused).mean((2, 3)))
 
 
+class TokenAttention(nn.Module):
+    """Multi-head self-attention over tokens with dropout on the attention map and an output projection."""
+
+    def __init__(self, dim: int, heads: int, dropout: float = 0.1) -> None:
+        super().__init__()
+        self.heads = heads
+        self.q, self.k, self.v, self.out = (nn.Linear(dim, dim) for _ in range(4))
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        b, n, dim = x.shape
+        q, k, v = (p(x).view(b, n, self.heads, -1).transpose(1, 2) for p in (self.q, self.k, self.v))
+        attention = self.dropout((q @ k.transpose(-2, -1) / q.shape[-1] ** 0.5).softmax(-1))
+        return self.out((attention @ v).transpose(1, 2).reshape(b, n, dim))
+
+
+class TransformerLayer(nn.Module):
+    """SFGS's WSA: a post-LayerNorm transformer layer (attention, then a GELU feed-forward of width 2 dim).
+
+    ``ffn_dropout``: dropout between the feed-forward's two linears; the released code has none there (0),
+    ``nn.TransformerEncoderLayer`` puts its dropout (0.1) there too.
+    """
+
+    def __init__(self, dim: int, heads: int, ffn_dropout: float) -> None:
+        super().__init__()
+        self.attn = TokenAttention(dim, heads)
+        self.ffn = nn.Sequential(
+            nn.Linear(dim, 2 * dim), nn.GELU(), nn.Dropout(ffn_dropout), nn.Linear(2 * dim, dim)
+        )
+        self.dropout1, self.dropout2 = nn.Dropout(0.1), nn.Dropout(0.1)
+        self.norm1, self.norm2 = nn.LayerNorm(dim), nn.LayerNorm(dim)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.norm1(x + self.dropout1(self.attn(x)))
+        return self.norm2(x + self.dropout2(self.ffn(x)))
+
+
 class SFGS(nn.Module):
     """Scene-fine-grained sensing on the filtered stem map: channel tokens, one transformer layer and a
-    learned elementwise weighting averaged over tokens (-> v_l)."""
+    learned weighting of the tokens (-> v_l).
 
-    def __init__(self, channels: int, dim: int, pool: int, heads: int) -> None:
+    The weight ``W`` (tokens x dim, randn init) is applied as the released code does, ``(W^T X).mean(1)``:
+    a weighted sum of the tokens by each token's mean weight (faithful), or per element, the mean over the
+    tokens of ``W * X`` (corrected: every entry of ``W`` counts).
+    """
+
+    def __init__(self, channels: int, dim: int, pool: int, heads: int, faithful: bool) -> None:
         super().__init__()
+        self.faithful = faithful
         self.branches = nn.ModuleList(
             nn.Sequential(conv_bn_relu(channels, cout, k, k), nn.AdaptiveAvgPool2d(pool))
             for k, cout in ((1, channels), (3, channels), (5, 2 * channels))
         )
         self.token_fc = nn.Sequential(nn.Linear(pool * pool, dim), nn.ReLU(inplace=True), nn.Dropout(0.1))
-        self.wsa = nn.TransformerEncoderLayer(
-            dim, heads, 2 * dim, dropout=0.1, activation="gelu", batch_first=True
-        )
+        self.wsa = TransformerLayer(dim, heads, ffn_dropout=0.0 if faithful else 0.1)
         self.weight = nn.Parameter(torch.randn(4 * channels, dim))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         tokens = torch.cat([b(x).flatten(2) for b in self.branches], 1)  # B x 4C x pool^2
         tokens = self.wsa(self.token_fc(tokens))
+        if self.faithful:
+            return torch.einsum("t,btd->bd", self.weight.mean(1), tokens)
         return (self.weight * tokens).mean(1)
 
 
@@ -152,7 +217,7 @@ class ImageEncoder(nn.Module):
         c_stem, c2, c3, c4 = stage_channels(self.backbone)
         self.backbone.requires_grad_(cfg.train_backbone)
         self.filter = conv_bn_relu(c_stem, cfg.filter_channels)
-        self.sfgs = SFGS(cfg.filter_channels, cfg.embed_dim, cfg.token_pool, cfg.sfgs_heads)
+        self.sfgs = SFGS(cfg.filter_channels, cfg.embed_dim, cfg.token_pool, cfg.sfgs_heads, cfg.faithful)
         self.vmsf = VMSF(c2, c3, c4, cfg.embed_dim)
         d = cfg.embed_dim
         self.aggregate = nn.Sequential(nn.Linear(2 * d, d), nn.ReLU(inplace=True), nn.Linear(d, d))
@@ -166,10 +231,17 @@ class ImageEncoder(nn.Module):
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         with torch.set_grad_enabled(self.cfg.train_backbone and torch.is_grad_enabled()):
-            stem, l2, l3, l4 = backbone_features(self.backbone, images)
+            features = backbone_features(self.backbone, images)
+        return F.normalize(self.embed_features(*features), dim=-1)
+
+    def embed_features(
+        self, stem: torch.Tensor, l2: torch.Tensor, l3: torch.Tensor, l4: torch.Tensor
+    ) -> torch.Tensor:
+        """The image side after the backbone: SFGS on the filtered stem, VMSF on layers 2-4, aggregation
+        (not normalised)."""
         v_local = self.sfgs(self.filter(stem))
         v_global = self.vmsf(l2, l3, l4)
-        return F.normalize(self.aggregate(torch.cat([v_local, v_global], 1)), dim=-1)
+        return self.aggregate(torch.cat([v_local, v_global], 1))
 
 
 # ---------------------------------------------------------------- text side
@@ -183,29 +255,56 @@ def masked_batch_norm(bn: nn.BatchNorm1d, x: torch.Tensor, mask: torch.Tensor | 
 
 
 class GatedAttention(nn.Module):
-    """TCGE's GA: a sigmoid gate from q*k scales q and k, then multi-head attention over the words."""
+    """TCGE's GA: per head, a sigmoid gate from ``fc_q(q) * fc_k(k)`` (``d_k -> d_k``, shared by the heads)
+    scales q by its first half and k by its second (``fc_g``: ``d_k -> 2 d_k``), then attention over the
+    words; the heads are concatenated with no output projection (the released structure, both variants)."""
 
     def __init__(self, dim: int, heads: int, faithful: bool) -> None:
         super().__init__()
         self.heads, self.d_k, self.faithful = heads, dim // heads, faithful
-        self.fc_q, self.fc_k, self.fc_v = nn.Linear(dim, dim), nn.Linear(dim, dim), nn.Linear(dim, dim)
-        self.fc_g = nn.Linear(dim, 2 * dim)
-        self.fc_o = nn.Linear(dim, dim)
+        self.q_proj, self.k_proj, self.v_proj = (nn.Linear(dim, dim) for _ in range(3))
+        self.fc_q, self.fc_k = nn.Linear(self.d_k, self.d_k), nn.Linear(self.d_k, self.d_k)
+        self.fc_g = nn.Linear(self.d_k, 2 * self.d_k)
+
+    def gated_heads(self, h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """q, k (gated) and v per head: B x heads x L x d_k each."""
+        b, length, _ = h.shape
+        q, k, v = (
+            p(h).view(b, length, self.heads, self.d_k).transpose(1, 2)
+            for p in (self.q_proj, self.k_proj, self.v_proj)
+        )
+        gate = torch.sigmoid(self.fc_g(self.fc_q(q) * self.fc_k(k)))
+        return q * gate[..., : self.d_k], k * gate[..., self.d_k :], v
+
+    def scaled(self, scores: torch.Tensor) -> torch.Tensor:
+        if self.faithful:
+            # torch.div(..., rounding_mode="floor") has zero gradient: q, k and the gate never learn
+            return torch.div(scores, self.d_k**0.5, rounding_mode="floor")
+        return scores / self.d_k**0.5
 
     def forward(self, h: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         b, length, dim = h.shape
-        q, k, v = self.fc_q(h), self.fc_k(h), self.fc_v(h)
-        gate = torch.sigmoid(self.fc_g(q * k))
-        q, k = q * gate[..., :dim], k * gate[..., dim:]
-        q, k, v = (t.view(b, length, self.heads, self.d_k).transpose(1, 2) for t in (q, k, v))
-        scores = q @ k.transpose(-2, -1)
-        if self.faithful:
-            # torch.div(..., rounding_mode="floor") has zero gradient: q, k and the gate never learn
-            scores = torch.div(scores, self.d_k**0.5, rounding_mode="floor")
-        else:
-            scores = (scores / self.d_k**0.5).masked_fill(~mask.view(b, 1, 1, length), -torch.inf)
-        out = scores.softmax(-1) @ v
-        return self.fc_o(out.transpose(1, 2).reshape(b, length, dim))
+        q, k, v = self.gated_heads(h)
+        scores = self.scaled(q @ k.transpose(-2, -1))
+        if not self.faithful:
+            scores = scores.masked_fill(~mask.view(b, 1, 1, length), -torch.inf)
+        return (scores.softmax(-1) @ v).transpose(1, 2).reshape(b, length, dim)
+
+    def at_last_token(self, h: torch.Tensor, lengths: torch.Tensor, widths: torch.Tensor) -> torch.Tensor:
+        """The unmasked (faithful) output at each caption's last real token, B x D, as if caption i were
+        zero-padded to ``widths[i]``. The padded positions share the zero vector's key and value, so one
+        copy of it, weighted by their number, stands for them all: exact, at a cost that follows the real
+        tokens."""
+        b, _, dim = h.shape
+        n = int(lengths.max())
+        q, k, v = self.gated_heads(torch.cat([h[:, :n], h.new_zeros(b, 1, dim)], 1))
+        last = (lengths - 1).view(b, 1, 1, 1).expand(-1, self.heads, 1, self.d_k)
+        scores = self.scaled(q.gather(2, last) @ k.transpose(-2, -1))  # B x heads x 1 x (n + 1)
+        real = torch.arange(n + 1, device=h.device).view(1, -1) < lengths.view(-1, 1)
+        log_count = torch.where(real, 0.0, -torch.inf)
+        log_count[:, n] = torch.log((widths - lengths).float())  # -inf where there is no padding
+        out = (scores + log_count.view(b, 1, 1, n + 1)).softmax(-1) @ v
+        return out.transpose(1, 2).reshape(b, dim)
 
 
 class PhraseConv(nn.Module):
@@ -238,32 +337,48 @@ class TextEncoder(nn.Module):
             nn.Linear(d, 2 * d), nn.ReLU(inplace=True), nn.Dropout(0.1), nn.Linear(2 * d, d)
         )
 
-    def forward(self, tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        """``tokens``: B x L (0 = padding), ``lengths``: B real lengths (CPU tensor) -> B x D, L2-normed."""
+    def forward(
+        self, tokens: torch.Tensor, lengths: torch.Tensor, widths: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """``tokens``: B x L (0 = padding), ``lengths``: B real lengths (CPU tensor) -> B x D, L2-normed.
+
+        Faithful outputs depend on the padding (attention and batch norm see it): the released code pads a
+        batch to its longest caption (``pad_packed_sequence`` without ``total_length``), so callers pad
+        tokens as the original's batch or evaluation shard was, or, in faithful eval mode, pass ``widths``:
+        the width each caption was padded to there (:mod:`rsrepro.swan.encode`).
+        """
+        if widths is not None and (self.training or not self.faithful):
+            raise ValueError("per-caption widths are for the faithful text side in eval mode only")
         if not self.faithful:  # the k=3 convolution needs 3 steps (the original crashes below that)
             tokens = F.pad(tokens, (0, max(0, 3 - tokens.shape[1])))
-        length = tokens.shape[1]
-        mask = torch.arange(length, device=tokens.device).view(1, -1) < lengths.to(tokens.device).view(-1, 1)
+        width = tokens.shape[1]
         packed = pack_padded_sequence(self.dropout(self.embed(tokens)), lengths.cpu(), True, False)
-        h, _ = pad_packed_sequence(self.gru(packed)[0], batch_first=True, total_length=length)
+        h, _ = pad_packed_sequence(self.gru(packed)[0], batch_first=True, total_length=width)
         h = (h[..., : h.shape[-1] // 2] + h[..., h.shape[-1] // 2 :]) / 2
-        bn_mask = None if self.faithful else mask
-        ga = h + self.ga_dropout(masked_batch_norm(self.ga_bn, self.ga(h, mask), bn_mask))
-        last = ga[torch.arange(len(ga)), lengths.to(ga.device) - 1]
-        phrases = []
-        for conv in self.phrases:
-            valid = (torch.arange(length // conv.k, device=h.device).view(1, -1) + 1) * conv.k
-            valid = valid <= lengths.to(h.device).view(-1, 1)
-            out = conv(h, None if self.faithful else valid)
-            phrases.append((out, valid))
+        lengths = lengths.to(h.device)
+        last = torch.arange(len(h), device=h.device), lengths - 1
+        if self.faithful and not self.training:
+            # Only the last real token reaches the output, and in eval mode its batch norm is its own: the
+            # gated attention is evaluated there alone (the JRU, which never reaches it, is skipped).
+            widths = torch.full_like(lengths, width) if widths is None else widths.to(h.device)
+            return self.head(h[last] + self.ga_bn(self.ga.at_last_token(h, lengths, widths)))
+        mask = torch.arange(width, device=h.device).view(1, -1) < lengths.view(-1, 1)
+        ga = h + self.ga_dropout(
+            masked_batch_norm(self.ga_bn, self.ga(h, mask), None if self.faithful else mask)
+        )
         if self.faithful:
-            # the original concatenates [ga, phrases] along time and takes index len-1 < L: always ga's
-            g = torch.cat([ga, *(p for p, _ in phrases)], 1)[torch.arange(len(ga)), lengths.to(ga.device) - 1]
-        else:
-            # corrected: the phrase features reach the output (mean over each branch's complete phrases)
-            g = last + sum(
-                (p * v.unsqueeze(-1)).sum(1) / v.sum(1, keepdim=True).clamp(min=1) for p, v in phrases
-            )
+            # The original concatenates [ga, JRU phrases] along time and takes index len-1 < L: always ga's.
+            # The phrases still run, as there (their batch norms' statistics move, their gradients are 0).
+            return self.head(torch.cat([ga, *(conv(h, None) for conv in self.phrases)], 1)[last])
+        # corrected: the phrase features reach the output (mean over each branch's complete phrases)
+        g, ends = ga[last], torch.arange(1, width + 1, device=h.device).view(1, -1)
+        for conv in self.phrases:
+            valid = ends[:, : width // conv.k] * conv.k <= lengths.view(-1, 1)  # phrases within the caption
+            g = g + (conv(h, valid) * valid.unsqueeze(-1)).sum(1) / valid.sum(1, keepdim=True).clamp(min=1)
+        return self.head(g)
+
+    def head(self, g: torch.Tensor) -> torch.Tensor:
+        """The token MLP with its residual, L2-normalised."""
         return F.normalize(self.mlp(g) + g, dim=-1)
 
 
@@ -305,9 +420,9 @@ def init_embeddings(embedding: nn.Embedding, words: tuple[str, ...], vectors_fil
     """Copy pre-extracted word vectors (GloVe 840B.300d in the paper preset) into ``embedding``.
 
     ``vectors_file``: the ``glove_vectors`` rule's ``.npz`` (``words``, ``vectors`` row-aligned, ``found``;
-    words GloVe lacks have zero rows, as torchtext gave the original), or a GloVe-format text file
-    (``word v1 ... vD`` per line, only the needed words). Vocabulary words absent from the file keep their
-    random initialisation. Returns the number of vocabulary words whose row was set.
+    :func:`rsrepro.pretrained.glove.glove_subset` has already tried the released code's fallback spellings),
+    or a GloVe-format text file (``word v1 ... vD`` per line). Rows of words without a vector keep their
+    random N(0, 1) initialisation, as in the released code. Returns the number of rows set.
     """
     path = Path(vectors_file)
     if not path.is_file():
@@ -316,14 +431,15 @@ def init_embeddings(embedding: nn.Embedding, words: tuple[str, ...], vectors_fil
         )
     if path.suffix == ".npz":
         with np.load(path) as npz:
-            table = dict(zip(npz["words"].tolist(), npz["vectors"], strict=True))
+            found = npz["found"]
+            table = dict(zip(npz["words"][found].tolist(), npz["vectors"][found], strict=True))
     else:
         with path.open(encoding="utf8") as lines:
             table = {
                 w: np.asarray(v, dtype=np.float32) for w, *v in (line.rstrip().split(" ") for line in lines)
             }
     weight = embedding.weight.data
-    found = 0
+    set_rows = 0
     for index, word in enumerate(words, start=1):
         vector = table.get(word)
         if vector is not None:
@@ -332,5 +448,5 @@ def init_embeddings(embedding: nn.Embedding, words: tuple[str, ...], vectors_fil
                     f"{path}: {word!r} has {vector.shape[0]} values, the model {weight.shape[1]}"
                 )
             weight[index] = torch.from_numpy(np.asarray(vector, dtype=np.float32))
-            found += 1
-    return found
+            set_rows += 1
+    return set_rows

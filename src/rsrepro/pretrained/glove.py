@@ -26,15 +26,20 @@ def read_vocabulary(path: Path) -> list[str]:
     raise LayoutError(f"{path}: expected a JSON list of words or an object with word2idx")
 
 
+def fallback_spelling(word: str) -> str:
+    """The spelling SWAN's embedding init tries for a word GloVe lacks: ``-``, ``.`` and ``'`` removed,
+    then the part before the first ``/``."""
+    word = word.replace("-", "").replace(".", "").replace("'", "")
+    return word.split("/")[0]
+
+
 def glove_subset(archive: Path, words: list[str], dim: int = 300) -> tuple[np.ndarray, np.ndarray]:
-    """``(vectors float32 len(words) x dim, found bool)``; words GloVe lacks keep a zero row (torchtext's
-    default for unknown words, which SWAN's embedding init relied on)."""
-    rows: dict[str, list[int]] = {}
-    for i, word in enumerate(words):
-        if word:
-            rows.setdefault(word, []).append(i)
-    vectors = np.zeros((len(words), dim), dtype=np.float32)
-    found = np.zeros(len(words), dtype=bool)
+    """``(vectors float32 len(words) x dim, found bool)``: each word's GloVe vector, else its
+    :func:`fallback_spelling`'s (as SWAN's init does); words with neither keep a zero row and ``found``
+    false (the model leaves their random initialisation). A token listed twice keeps its last vector, as
+    torchtext's ``stoi`` does."""
+    wanted = {w for w in words if w} | {fallback_spelling(w) for w in words if w}
+    table: dict[str, np.ndarray] = {}
     with zipfile.ZipFile(archive) as zf:
         members = [m for m in zf.namelist() if m.endswith(".txt")]
         if len(members) != 1:
@@ -44,7 +49,12 @@ def glove_subset(archive: Path, words: list[str], dim: int = 300) -> tuple[np.nd
                 # A handful of 840B tokens contain spaces: the vector is always the last `dim` fields.
                 parts = line.rstrip("\n").split(" ")
                 word = " ".join(parts[:-dim])
-                if word in rows and not found[rows[word][0]]:
-                    vectors[rows[word]] = np.asarray(parts[-dim:], dtype=np.float32)
-                    found[rows[word]] = True
+                if word in wanted:
+                    table[word] = np.asarray(parts[-dim:], dtype=np.float32)
+    vectors = np.zeros((len(words), dim), dtype=np.float32)
+    found = np.zeros(len(words), dtype=bool)
+    for i, word in enumerate(words):
+        vector = table.get(word, table.get(fallback_spelling(word))) if word else None
+        if vector is not None:
+            vectors[i], found[i] = vector, True
     return vectors, found

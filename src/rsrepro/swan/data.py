@@ -14,8 +14,6 @@ from rsrepro.swan.text import Vocabulary
 from rsrepro.training import augment
 from rsrepro.training.batches import load_images
 
-EVAL_PAD_LENGTH = 47  # the original's eval buffers: every caption padded to 47 tokens
-
 
 @dataclass
 class CaptionSet:
@@ -68,17 +66,19 @@ def train_pairs(captions: CaptionSet, per_image: int | str, generator: torch.Gen
 class ImagePipeline:
     """The original transforms on the device. Train: resize -> random rotation -> random crop; eval: resize.
 
-    Sizes scale with the preset: the paper's 278 -> crop 256 becomes e.g. 70 -> 64 at 64 px.
+    Sizes scale with the preset: the paper's 278 -> crop 256 becomes e.g. 70 -> 64 at 64 px. ``rotation``:
+    the rotation's interpolation (the released ``RandomRotation`` uses torchvision's default, nearest).
     """
 
-    def __init__(self, cfg: dict[str, Any], device: torch.device) -> None:
+    def __init__(self, cfg: dict[str, Any], device: torch.device, rotation: str = "bilinear") -> None:
         self.resize, self.crop = int(cfg["resize"]), int(cfg["crop"])
         self.max_rotation = float(cfg["max_rotation"])
+        self.rotation = rotation
         self.device = device
 
     def train(self, images: np.ndarray, rows: np.ndarray, generator: torch.Generator) -> torch.Tensor:
         x = augment.resize(load_images(images, rows, self.device), self.resize)
-        x = augment.random_rotation(x, self.max_rotation, generator)
+        x = augment.random_rotation(x, self.max_rotation, generator, self.rotation)
         return augment.normalize(augment.random_crop(x, self.crop, generator))
 
     def eval(self, images: np.ndarray, rows: np.ndarray) -> torch.Tensor:

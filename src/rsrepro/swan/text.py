@@ -107,13 +107,15 @@ class Vocabulary:
 
         faithful: every OOV token, stopwords included, becomes ``<unk>`` (the released data.py).
         corrected: stopwords are dropped (as vocab.py intended), other OOV tokens become ``<unk>``.
-        Punctuation is dropped in both. An empty caption becomes one ``<unk>`` so it has a last token.
+        Punctuation is dropped in both. A caption left without tokens (RSITMD train has 20 blank ones)
+        gets one: the padding index 0, as the released loader's length-1 row of zeros (faithful), or
+        ``<unk>`` (corrected).
         """
         lookup = self._lookup
         tokens = [t for t in tokenize(caption) if t not in PUNCTUATION]
         if not faithful:
             tokens = [t for t in tokens if t not in NLTK_ENGLISH_STOPWORDS]
-        return [lookup.get(t, self.unk) for t in tokens] or [self.unk]
+        return [lookup.get(t, self.unk) for t in tokens] or [0 if faithful else self.unk]
 
     @property
     def _lookup(self) -> dict[str, int]:

@@ -109,12 +109,21 @@ def evaluate_split(
     captions: CaptionSet,
     pipeline: ImagePipeline,
     batch_size: int,
+    shard_size: int,
     with_scenes: bool,
-) -> tuple[dict[str, float], torch.Tensor, torch.Tensor]:
+) -> tuple[dict[str, float | int], torch.Tensor, torch.Tensor]:
+    """Retrieval metrics of one split; ``shard_size``: the released evaluation's caption shards (faithful
+    captions are padded per shard; ties are then broken as the released code breaks them)."""
     images = encode_images(model, data.images, captions.images, pipeline, batch_size)
-    texts = encode_captions(model, captions, pipeline.device, batch_size)
+    texts = encode_captions(model, captions, pipeline.device, batch_size, shard_size)
     scenes = captions.scenes(data) if with_scenes else None
-    return retrieval_metrics(images, texts, captions.caption_image, scenes), images, texts
+    ties = "numpy" if model.cfg.faithful else "pessimistic"
+    return retrieval_metrics(images, texts, captions.caption_image, scenes, ties), images, texts
+
+
+def image_pipeline(train_cfg: dict[str, Any], device: torch.device, variant: str) -> ImagePipeline:
+    """The variant's pipeline: the released RandomRotation interpolates nearest (faithful)."""
+    return ImagePipeline(train_cfg, device, rotation="nearest" if VARIANTS[variant] else "bilinear")
 
 
 def run_fingerprint(
@@ -159,7 +168,7 @@ def train_run(
     optimizer = torch.optim.Adam(model.trainable_parameters(), lr=train_cfg["lr"])
     train_caps = CaptionSet.build(data, np.asarray(split["train"]), vocab, faithful)
     val_caps = CaptionSet.build(data, np.asarray(split["val"]), vocab, faithful)
-    pipeline = ImagePipeline(train_cfg, device)
+    pipeline = image_pipeline(train_cfg, device, variant)
     net = wrap(model, context)
 
     def train_epoch(epoch: int) -> dict[str, float]:
@@ -185,7 +194,9 @@ def train_run(
         }
 
     def validate(epoch: int) -> dict[str, float]:
-        metrics, _, _ = evaluate_split(model, data, val_caps, pipeline, train_cfg["eval_batch_size"], False)
+        metrics, _, _ = evaluate_split(
+            model, data, val_caps, pipeline, train_cfg["eval_batch_size"], train_cfg["val_shard_size"], False
+        )
         return {f"val_{k}": v for k, v in metrics.items() if "R@" in k or k == "mR"}
 
     fresh_checkpoint_dir(
@@ -232,8 +243,10 @@ def evaluate_run(
     model.to(device)
     captions = CaptionSet.build(data, np.asarray(split["test"]), vocab, VARIANTS[variant])
     start = time.perf_counter()
+    train_cfg = cfg["train"]
+    pipeline = image_pipeline(train_cfg, device, variant)
     metrics, images, texts = evaluate_split(
-        model, data, captions, ImagePipeline(cfg["train"], device), cfg["train"]["eval_batch_size"], True
+        model, data, captions, pipeline, train_cfg["eval_batch_size"], train_cfg["test_shard_size"], True
     )
     seconds = time.perf_counter() - start
     result = {

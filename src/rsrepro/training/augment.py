@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import torch
 import torch.nn.functional as F
 
@@ -66,14 +64,23 @@ def center_crop(x: torch.Tensor, size: int) -> torch.Tensor:
     return x[..., top : top + size, left : left + size]
 
 
-def random_rotation(x: torch.Tensor, max_degrees: float, generator: torch.Generator | None) -> torch.Tensor:
-    """Rotate each image by an angle uniform in [0, max_degrees] (torchvision RandomRotation((0, d)))."""
-    angles = _rand(len(x), generator).to(x.device) * math.radians(max_degrees)
+def random_rotation(
+    x: torch.Tensor, max_degrees: float, generator: torch.Generator | None, mode: str = "bilinear"
+) -> torch.Tensor:
+    """Rotate each image by an angle uniform in [0, max_degrees] (torchvision RandomRotation((0, d))),
+    counter-clockwise about its centre, zeros outside; ``mode``: ``bilinear`` or ``nearest`` (torchvision's
+    default interpolation)."""
+    return rotate(x, _rand(len(x), generator).to(x.device) * max_degrees, mode)
+
+
+def rotate(x: torch.Tensor, degrees: torch.Tensor, mode: str = "bilinear") -> torch.Tensor:
+    """Rotate image ``i`` by ``degrees[i]`` counter-clockwise about its centre (zeros outside)."""
+    angles = torch.deg2rad(degrees.to(x.device, torch.float32))
     cos, sin = torch.cos(angles), torch.sin(angles)
     zeros = torch.zeros_like(cos)
     theta = torch.stack([torch.stack([cos, -sin, zeros], 1), torch.stack([sin, cos, zeros], 1)], 1)
     grid = F.affine_grid(theta, list(x.shape), align_corners=False)
-    return F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+    return F.grid_sample(x, grid, mode=mode, padding_mode="zeros", align_corners=False)
 
 
 def random_brightness(x: torch.Tensor, delta: float, generator: torch.Generator | None) -> torch.Tensor:
