@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 import torch
 
-from rsrepro.data.sources.converters import scene_of
+from rsrepro.data.sources.converters.karpathy import scene_of
 from rsrepro.metrics.retrieval import image_to_text_ranks, metrics_from_similarity, text_to_image_ranks
 from rsrepro.models.swan import SWAN, init_embeddings, swan_paper
 from rsrepro.pretrained.glove import glove_subset
