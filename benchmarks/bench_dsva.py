@@ -20,8 +20,9 @@ import torch
 from rsrepro.dsva.attributes import embed_images
 from rsrepro.dsva.images import image_batch
 from rsrepro.dsva.sampler import episodes
-from rsrepro.dsva.train import autocast, dsva_loss
+from rsrepro.dsva.train import dsva_loss
 from rsrepro.models.dsva import dsva, image_text_model, patch_vit
+from rsrepro.training.device import autocast
 
 EMBEDDED = {"resize": 64, "crop": 56, "patch_size": 8, "dim": 64, "depth": 3, "heads": 4, "attributes": 38}
 PAPER = {"resize": 256, "crop": 224, "patch_size": 32, "dim": 768, "depth": 12, "heads": 12, "attributes": 98}
@@ -43,7 +44,7 @@ def bench_collection(size: dict, device: torch.device, n: int, batch: int) -> fl
     model = image_text_model(tower, 500, 24, 64, 1, 64).to(device).eval()
     images = SimpleNamespace(images=random_images(n, size["resize"]))
     sizes = {"resize": size["resize"], "crop": size["crop"]}
-    with autocast(device, faithful=False):
+    with autocast(device, amp=True):
         embed_images(model.encode_image, images, np.arange(batch), sizes, device, batch, False)  # warm-up
         sync(device)
         start = time.perf_counter()
@@ -76,7 +77,7 @@ def bench_training(
             start = time.perf_counter()
         x = image_batch(images, batch, device, sizes, train=True, generator=g)
         y = torch.from_numpy(labels[batch]).to(device)
-        with autocast(device, faithful):
+        with autocast(device, amp=not faithful):
             out = model(x)
         loss, _ = dsva_loss(model, out, y, matrix, cfg, warm=False)
         opt.zero_grad()
@@ -86,7 +87,7 @@ def bench_training(
     sync(device)
     train_rate = timed / (time.perf_counter() - start)
     model.eval()
-    with torch.no_grad(), autocast(device, faithful):
+    with torch.no_grad(), autocast(device, amp=not faithful):
         start = time.perf_counter()
         n = 0
         for batch in np.array_split(np.arange(len(labels)), max(1, len(labels) // 64)):

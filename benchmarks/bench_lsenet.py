@@ -16,11 +16,10 @@ import time
 import torch
 import torch.nn.functional as F
 
-from rsrepro.lsenet.evaluate import autocast
 from rsrepro.lsenet.train import augment_batch
 from rsrepro.models.lsenet import build_lsenet, conv_weight_l2
 from rsrepro.training.augment import normalize
-from rsrepro.training.device import pick_device
+from rsrepro.training.device import autocast, pick_device
 
 TRAIN_CFG = {"rot90_choices": 5, "brightness": 20 / 255}
 

@@ -28,6 +28,7 @@ from rsrepro.swan.encode import encode_captions
 from rsrepro.swan.text import Vocabulary
 from rsrepro.swan.train import hinge_triplet_loss
 from rsrepro.training import augment
+from rsrepro.training.device import autocast
 
 RSICD_TEST = (1093, 5)  # images, captions per image
 VOCAB = 1225
@@ -152,7 +153,7 @@ def bench_training(model: SWAN, size: int, device: torch.device, batch: int, ste
     tokens = tokens.to(device)
 
     def step() -> None:
-        with torch.autocast(device.type, torch.bfloat16, enabled=bf16):
+        with autocast(device, bf16):
             image, text = model(augment.normalize(images), tokens, lengths)
             loss = hinge_triplet_loss(image.float(), text.float(), 0.2, False)
         optimizer.zero_grad(set_to_none=True)

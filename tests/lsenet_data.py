@@ -37,17 +37,10 @@ def write_tiny_dataset(root: Path, n_classes: int = 4, per_class: int = 30, size
     return root
 
 
-def run_outputs(out_dir: Path) -> RunOutputs:
-    """The run contract's files in one folder, as the workflow lays them out."""
-    return RunOutputs(
-        out_dir / "model.pt", out_dir / "history.json", out_dir / "test_outputs.npz", out_dir / "checkpoints"
-    )
-
-
 def train_and_evaluate(prepared: Path, split: Path, out_dir: Path, cfg: dict, variant: str) -> dict:
     """What the lsenet_train and lsenet_evaluate jobs do for one run; returns its metrics."""
     from rsrepro.lsenet.evaluate import evaluate_run
     from rsrepro.lsenet.train import train_run
 
-    train_run(prepared, split, run_outputs(out_dir), cfg, variant)
+    train_run(prepared, split, RunOutputs.in_folder(out_dir), cfg, variant)
     return evaluate_run(out_dir / "test_outputs.npz", out_dir / "history.json", out_dir / "metrics.json")

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from rsrepro.io import read_json
-from tests.lsenet_data import run_outputs
+from rsrepro.training.run import RunOutputs
 from tests.test_lsenet_training import tiny_config
 from tests.test_swan_train import CFG as SWAN_CFG
 
@@ -39,7 +39,7 @@ def _rsrepro(*args: str | Path, ranks: int) -> str:
 
 def _lsenet_args(dataset: tuple[Path, Path], out: Path, **train: object) -> list[str | Path]:
     prepared, split = dataset
-    files = run_outputs(out)
+    files = RunOutputs.in_folder(out)
     return [
         "lsenet-train", "--prepared", prepared, "--split", split, "--model", files.model,
         "--history", files.history, "--test-outputs", files.test_outputs, "--checkpoints", files.checkpoints,
@@ -110,14 +110,19 @@ def test_lsenet_on_two_ranks_dies_with_torchrun_and_resumes(tiny_lsenet_dataset,
 def test_swan_on_two_ranks_trains_and_evaluates_once(tiny_swan_dataset: Path, tmp_path: Path) -> None:
     root = tiny_swan_dataset
     params = json.dumps({**SWAN_CFG, "train": {**SWAN_CFG["train"], "epochs": 2}})
-    out = tmp_path / "run"
+    out = RunOutputs.in_folder(tmp_path / "run")
     log = _rsrepro(
         "swan-train", "--prepared", root / "data", "--split", root / "split.json",
-        "--vocab", root / "vocab.json", "--out-dir", out, "--variant", "corrected", "--threads", "1",
-        "--params", params, ranks=2,
+        "--vocab", root / "vocab.json", "--model", out.model, "--history", out.history,
+        "--test-outputs", out.test_outputs, "--checkpoints", out.checkpoints, "--variant", "corrected",
+        "--threads", "1", "--params", params, ranks=2,
     )  # fmt: skip
     assert log.count("epoch 1:") == 1
-    history = read_json(out / "history.json")["history"]
+    history = read_json(out.history)["epochs"]
     assert [h["epoch"] for h in history] == [0, 1] and history[1]["loss"] < history[0]["loss"]
-    metrics = read_json(out / "metrics.json")
+    _rsrepro(
+        "swan-evaluate", "--test-outputs", out.test_outputs, "--history", out.history,
+        "--out", tmp_path / "metrics.json", ranks=1,
+    )  # fmt: skip
+    metrics = read_json(tmp_path / "metrics.json")
     assert metrics["n_captions"] == 5 * metrics["n_images"] and 0 < metrics["mR"] <= 100

@@ -200,7 +200,7 @@ def test_protocols_pick_their_epochs_per_setting():
 
 
 def test_run_key_parses_metrics_paths():
-    key = run_key("results/dsva/synthetic/50-20_seed3/corrected/metrics.json")
+    key = run_key("results/runs/dsva/synthetic/50-20_seed3/corrected/metrics.json")
     assert key == {"dataset": "synthetic", "split": "50/20", "seed": 3, "variant": "corrected"}
 
 

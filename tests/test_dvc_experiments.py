@@ -55,7 +55,7 @@ def test_pull_restores_the_runs_and_snakemake_schedules_only_the_reports(
     clone = tmp_path / "clone"
     run(["git", "clone", "-q", str(project), str(clone)], tmp_path)
     run([dvc, "pull", "-q"], clone)
-    assert (clone / "results/swan/synthetic/corrected/seed0/model.pt").is_file()
+    assert (clone / "results/runs/swan/synthetic/corrected/seed0/model.pt").is_file()
     run(
         [str(BIN / "snakemake"), "--touch", "--cores", "1", "restored"], clone
     )  # what `make results-pull` does

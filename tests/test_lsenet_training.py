@@ -14,7 +14,8 @@ from rsrepro.data.prepared import PreparedDataset
 from rsrepro.io import read_json, write_json
 from rsrepro.lsenet import analysis, train
 from rsrepro.lsenet.targets import runs
-from tests.lsenet_data import run_outputs, train_and_evaluate
+from rsrepro.training.run import RunOutputs
+from tests.lsenet_data import train_and_evaluate
 from tests.workflow_helpers import make_workdir, planned_jobs
 
 torch.set_num_threads(1)
@@ -69,7 +70,7 @@ def test_resume_after_interruption_gives_the_same_result(tiny_lsenet_dataset, tm
 
     monkeypatch.setattr(train, "train_one_epoch", crash_in_second_epoch)
     with pytest.raises(KeyboardInterrupt):
-        train.train_run(prepared, split, run_outputs(tmp_path / "resumed"), cfg, "full")
+        train.train_run(prepared, split, RunOutputs.in_folder(tmp_path / "resumed"), cfg, "full")
     assert (tmp_path / "resumed" / "checkpoints" / "last.pt").is_file()
     monkeypatch.setattr(train, "train_one_epoch", real_epoch)
     resumed = train_and_evaluate(prepared, split, tmp_path / "resumed", cfg, "full")

@@ -60,7 +60,7 @@ def test_every_dataset_has_an_automatic_source_and_only_rsp_weights_need_a_manua
         f"{name}.{key}"
         for name, source in SOURCES.items()
         for key, remote in source.files.items()
-        if not remote.automatic
+        if not (remote.urls or remote.drive_id or remote.drive_folder)  # no automatic source
     }
     assert needed == {"rsp_resnet50_aid28.weights"}
     sections = {**config["data"], **config["data"]["pretrained"]}

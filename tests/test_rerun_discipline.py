@@ -10,7 +10,7 @@ from tests.tiny_pipeline import TINY, edited
 from tests.workflow_helpers import edit_params, planned_jobs
 
 pytestmark = pytest.mark.slow
-SWAN_DOWNSTREAM = {"swan_aggregate", "swan_report", "headline_metrics", "plot_curves", "index_report"}
+SWAN_DOWNSTREAM = {"swan_evaluate", "swan_aggregate", "swan_report", "headline_metrics", "plot_curves", "index_report"}
 
 
 def planned(workdir: Path) -> set[str]:
@@ -87,4 +87,4 @@ def test_a_classification_metric_reruns_the_evaluations_and_no_training(tiny_pip
 
 def test_swan_aggregation_reruns_the_aggregate_and_the_reports_not_training(tiny_pipeline: Path) -> None:
     with edited_code(tiny_pipeline, "swan/aggregate.py", BEHAVIOUR):
-        assert planned(tiny_pipeline) == SWAN_DOWNSTREAM - {"plot_curves"}  # curves read the histories
+        assert planned(tiny_pipeline) == SWAN_DOWNSTREAM - {"swan_evaluate", "plot_curves"}  # no model

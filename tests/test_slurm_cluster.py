@@ -10,7 +10,7 @@ import pytest
 from tests.slurm_node import Unavailable, single_node_slurm
 from tests.workflow_helpers import REPO, make_workdir, snakemake
 
-TARGET = "results/lsenet/synthetic/full/ratio0.2_seed0/metrics.json"
+TARGET = "results/runs/lsenet/synthetic/full/ratio0.2_seed0/metrics.json"
 
 
 @pytest.fixture
@@ -38,7 +38,9 @@ def test_slurm_profile_runs_jobs_through_sbatch(tmp_path: Path, slurm_cluster: N
         "--slurm-no-account",
         "--slurm-keep-successful-logs",
         "--slurm-init-seconds-before-status-checks",
-        "2",
+        "1",
+        "--seconds-between-status-checks",
+        "1",
         TARGET,
     )
     assert (workdir / TARGET).exists()

@@ -133,7 +133,7 @@ def test_init_embeddings_from_text_and_npz(tmp_path):
     (tmp_path / "v.txt").write_text("road 1 2 3\nother 9 9 9\nfield 4 5 6\n")
     assert init_embeddings(emb, words, tmp_path / "v.txt") == 2
     assert emb.weight[1].tolist() == [4, 5, 6] and emb.weight[2].tolist() == [1, 2, 3]
-    # the glove_vectors rule's layout: rows aligned with the vocabulary (row 0 = padding ""); a word GloVe
+    # the swan_word_vectors rule's layout: rows aligned with the vocabulary (row 0 = padding ""); a word GloVe
     # lacks (found false, a zero row there) keeps its random initialisation, as in the released code
     rows = np.array(["", "field", "road", "<unk>"])
     vectors = np.arange(12, dtype=np.float32).reshape(4, 3)

@@ -48,7 +48,7 @@ def test_data_stage_builds_prepared_data_and_splits(built: Path) -> None:
     zero_shot = json.loads((built / DATA_TARGETS[5]).read_text())
     assert (len(zero_shot["seen_classes"]), len(zero_shot["unseen_classes"])) == (24, 4)
     assert (built / "results/logs/prepare/synthetic.log").exists()
-    assert (built / "results/benchmarks/prepare/synthetic.tsv").exists()
+    assert (built / "results/benchmarks/prepare_synthetic/synthetic.tsv").exists()
 
 
 @pytest.mark.slow

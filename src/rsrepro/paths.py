@@ -17,6 +17,7 @@ LOGS = f"{RESULTS}/logs"
 BENCHMARKS = f"{RESULTS}/benchmarks"
 FIGURES = f"{RESULTS}/figures"
 FEATURES = f"{RESULTS}/features"
+RUNS = f"{RESULTS}/runs"
 METRICS = f"{RESULTS}/metrics"
 PLOTS = f"{RESULTS}/plots"
 REPORTS = f"{RESULTS}/reports"
@@ -31,8 +32,8 @@ CHECKSUM_LOCK = "config/checksums.lock.json"
 
 
 def paper_dir(paper: str) -> str:
-    """A paper's trained runs and per-dataset aggregates."""
-    return f"{RESULTS}/{paper}"
+    """A paper's trained runs and per-dataset aggregates (DVC versions ``runs/`` as one output)."""
+    return f"{RUNS}/{paper}"
 
 
 def split_tag(split: str) -> str:

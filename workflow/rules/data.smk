@@ -18,7 +18,7 @@ rule prepare_synthetic:
     log:
         f"{LOGS}/prepare/synthetic.log",
     benchmark:
-        f"{BENCHMARKS}/prepare/synthetic.tsv"
+        f"{BENCHMARKS}/prepare_synthetic/synthetic.tsv"
     conda:
         ENV
     shell:
@@ -35,6 +35,8 @@ rule split_classification:
         classification_split("{dataset}", "{ratio}", "{seed}"),
     log:
         f"{LOGS}/split/{{dataset}}/classification_ratio{{ratio}}_seed{{seed}}.log",
+    benchmark:
+        f"{BENCHMARKS}/split_classification/{{dataset}}/classification_ratio{{ratio}}_seed{{seed}}.tsv"
     conda:
         ENV
     shell:
@@ -53,6 +55,8 @@ rule split_retrieval:
         val_fraction=config["swan"]["val_fraction"],
     log:
         f"{LOGS}/split/{{dataset}}/retrieval_seed{{seed}}.log",
+    benchmark:
+        f"{BENCHMARKS}/split_retrieval/{{dataset}}/retrieval_seed{{seed}}.tsv"
     conda:
         ENV
     shell:
@@ -72,6 +76,8 @@ rule split_zero_shot:
         split=lambda w: w.split.replace("-", "/"),
     log:
         f"{LOGS}/split/{{dataset}}/zero_shot_{{split}}_seed{{seed}}.log",
+    benchmark:
+        f"{BENCHMARKS}/split_zero_shot/{{dataset}}/zero_shot_{{split}}_seed{{seed}}.tsv"
     conda:
         ENV
     shell:

@@ -20,7 +20,7 @@ rule fetch_dataset:
     log:
         f"{LOGS}/fetch/{{real}}.log",
     benchmark:
-        f"{BENCHMARKS}/fetch/{{real}}.tsv"
+        f"{BENCHMARKS}/fetch_dataset/{{real}}.tsv"
     conda:
         ENV
     shell:
@@ -41,7 +41,7 @@ rule prepare_real:
     log:
         f"{LOGS}/prepare/{{real}}.log",
     benchmark:
-        f"{BENCHMARKS}/prepare/{{real}}.tsv"
+        f"{BENCHMARKS}/prepare_real/{{real}}.tsv"
     conda:
         ENV
     shell:
@@ -60,6 +60,8 @@ rule fetch_pretrained:
         lock=CHECKSUM_LOCK,
     log:
         f"{LOGS}/fetch/{{weights}}.log",
+    benchmark:
+        f"{BENCHMARKS}/fetch_pretrained/{{weights}}.tsv"
     conda:
         ENV
     shell:
@@ -78,28 +80,12 @@ rule fetch_clip:
         lock=CHECKSUM_LOCK,
     log:
         f"{LOGS}/fetch/{{clip}}.log",
+    benchmark:
+        f"{BENCHMARKS}/fetch_clip/{{clip}}.tsv"
     conda:
         ENV
     shell:
         tracked(
             "rsrepro fetch-clip {wildcards.clip} --out {output} --lock {params.lock}"
             " --params {params.cfg:q} > {log} 2>&1"
-        )
-
-
-# SWAN's word embeddings: the rows of a vocabulary (written by the features stage) from GloVe 840B.
-rule glove_vectors:
-    input:
-        glove=ancient(f"{PRETRAINED}/glove_840b_300d"),
-        vocab=f"{FEATURES}/{{dataset}}/vocab.json",
-    output:
-        f"{FEATURES}/{{dataset}}/glove_840b_300d.npz",
-    log:
-        f"{LOGS}/features/{{dataset}}/glove.log",
-    conda:
-        ENV
-    shell:
-        tracked(
-            "rsrepro glove-subset --archive {input.glove}/glove.840B.300d.zip --vocab {input.vocab}"
-            " --out {output} > {log} 2>&1"
         )

@@ -27,7 +27,7 @@ rule dsva_image_text:
     log:
         f"{LOGS}/dsva/{{dataset}}/image_text_seed{{seed}}.log",
     benchmark:
-        f"{BENCHMARKS}/dsva/{{dataset}}/image_text_seed{{seed}}.tsv"
+        f"{BENCHMARKS}/dsva_image_text/{{dataset}}/image_text_seed{{seed}}.tsv"
     conda:
         ENV
     threads: 1
@@ -52,7 +52,7 @@ rule dsva_collect_attributes:
     log:
         f"{LOGS}/dsva/{{dataset}}/{{split}}_seed{{seed}}/collect_attributes.log",
     benchmark:
-        f"{BENCHMARKS}/dsva/{{dataset}}/{{split}}_seed{{seed}}/collect_attributes.tsv"
+        f"{BENCHMARKS}/dsva_collect_attributes/{{dataset}}/{{split}}_seed{{seed}}/collect_attributes.tsv"
     conda:
         ENV
     threads: 1
@@ -83,7 +83,7 @@ rule dsva_train:
     log:
         f"{LOGS}/dsva/{{dataset}}/{{split}}_seed{{seed}}/{{setting}}_{{dsva_variant}}_{{stage}}.log",
     benchmark:
-        f"{BENCHMARKS}/dsva/{{dataset}}/{{split}}_seed{{seed}}/{{setting}}_{{dsva_variant}}_{{stage}}.tsv"
+        f"{BENCHMARKS}/dsva_train/{{dataset}}/{{split}}_seed{{seed}}/{{setting}}_{{dsva_variant}}_{{stage}}.tsv"
     conda:
         ENV
     threads: 1
@@ -110,6 +110,8 @@ rule dsva_summarize:
         f"{RUN}/{{dsva_variant}}/metrics.json",
     log:
         f"{LOGS}/dsva/{{dataset}}/{{split}}_seed{{seed}}/{{dsva_variant}}_summarize.log",
+    benchmark:
+        f"{BENCHMARKS}/dsva_summarize/{{dataset}}/{{split}}_seed{{seed}}/{{dsva_variant}}_summarize.tsv"
     conda:
         ENV
     threads: 1
@@ -127,6 +129,8 @@ rule dsva_aggregate:
         f"{DSVA}/{{dataset}}/metrics.json",
     log:
         f"{LOGS}/dsva/{{dataset}}/aggregate.log",
+    benchmark:
+        f"{BENCHMARKS}/dsva_aggregate/{{dataset}}/aggregate.tsv"
     conda:
         ENV
     threads: 1
@@ -159,7 +163,7 @@ rule dsva_report:
     log:
         f"{LOGS}/dsva/report.log",
     benchmark:
-        f"{BENCHMARKS}/dsva/report.tsv"
+        f"{BENCHMARKS}/dsva_report/report.tsv"
     conda:
         ENV
     threads: 1

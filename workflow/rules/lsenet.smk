@@ -25,7 +25,7 @@ rule lsenet_train:
     log:
         f"{LOGS}/lsenet/{{dataset}}/{{lsenet_variant}}_ratio{{ratio}}_seed{{seed}}.log",
     benchmark:
-        f"{BENCHMARKS}/lsenet/{{dataset}}/{{lsenet_variant}}_ratio{{ratio}}_seed{{seed}}.tsv"
+        f"{BENCHMARKS}/lsenet_train/{{dataset}}/{{lsenet_variant}}_ratio{{ratio}}_seed{{seed}}.tsv"
     conda:
         ENV
     threads: 1
@@ -48,6 +48,8 @@ rule lsenet_evaluate:
         f"{RUN}/metrics.json",
     log:
         f"{LOGS}/lsenet/{{dataset}}/{{lsenet_variant}}_ratio{{ratio}}_seed{{seed}}_evaluate.log",
+    benchmark:
+        f"{BENCHMARKS}/lsenet_evaluate/{{dataset}}/{{lsenet_variant}}_ratio{{ratio}}_seed{{seed}}_evaluate.tsv"
     conda:
         ENV
     threads: 1
@@ -66,7 +68,7 @@ rule lsenet_aggregate:
     log:
         f"{LOGS}/lsenet/{{dataset}}/aggregate.log",
     benchmark:
-        f"{BENCHMARKS}/lsenet/{{dataset}}/aggregate.tsv"
+        f"{BENCHMARKS}/lsenet_aggregate/{{dataset}}/aggregate.tsv"
     conda:
         ENV
     threads: 1
@@ -102,7 +104,7 @@ rule lsenet_report:
     log:
         f"{LOGS}/lsenet/report.log",
     benchmark:
-        f"{BENCHMARKS}/lsenet/report.tsv"
+        f"{BENCHMARKS}/lsenet_report/report.tsv"
     conda:
         ENV
     threads: 1
@@ -121,6 +123,8 @@ rule lsenet_per_class:
         lsenet_targets.per_class_plot("{dataset}"),
     log:
         f"{LOGS}/lsenet/{{dataset}}/per_class.log",
+    benchmark:
+        f"{BENCHMARKS}/lsenet_per_class/{{dataset}}/per_class.tsv"
     conda:
         ENV
     threads: 1

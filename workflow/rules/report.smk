@@ -17,7 +17,7 @@ rule headline_metrics:
     log:
         f"{LOGS}/report/headline_{{paper}}.log",
     benchmark:
-        f"{BENCHMARKS}/report/headline_{{paper}}.tsv"
+        f"{BENCHMARKS}/headline_metrics/headline_{{paper}}.tsv"
     conda:
         ENV
     threads: 1
@@ -32,6 +32,8 @@ rule plot_curves:
         report_targets.curves_file("{paper}", "{dataset}"),
     log:
         f"{LOGS}/report/curves_{{paper}}_{{dataset}}.log",
+    benchmark:
+        f"{BENCHMARKS}/plot_curves/curves_{{paper}}_{{dataset}}.tsv"
     conda:
         ENV
     threads: 1
@@ -69,7 +71,7 @@ rule index_report:
     log:
         f"{LOGS}/report/index.log",
     benchmark:
-        f"{BENCHMARKS}/report/index.tsv"
+        f"{BENCHMARKS}/index_report/index.tsv"
     conda:
         ENV
     threads: 1

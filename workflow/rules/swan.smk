@@ -1,10 +1,9 @@
-# SWAN (ICMR 2023): vocabulary (features), k runs per variant (train, then one test evaluation of the
-# best-validation checkpoint in the same job), aggregate over runs, report.
-import os
-
+# SWAN (ICMR 2023): vocabulary (features), k runs per variant (train, selecting the best-validation
+# checkpoint and encoding the test split with it; evaluate those embeddings), aggregate over runs, report.
 from rsrepro.swan import targets as swan_targets
 
-SWAN_DIR = f"{RESULTS}/swan"
+SWAN_DIR = swan_targets.SWAN
+RUN = swan_targets.run_dir("{dataset}", "{swan_variant}", "{seed}")
 
 
 wildcard_constraints:
@@ -15,13 +14,13 @@ rule swan_vocab:
     input:
         data=f"{PREPARED}/{{dataset}}",
     output:
-        f"{FEATURES}/{{dataset}}/vocab.json",
+        swan_targets.vocab_file("{dataset}"),
     params:
         cfg=as_json(config["swan"]["vocab"]),
     log:
         f"{LOGS}/swan/{{dataset}}/vocab.log",
     benchmark:
-        f"{BENCHMARKS}/swan/{{dataset}}/vocab.tsv"
+        f"{BENCHMARKS}/swan_vocab/{{dataset}}/vocab.tsv"
     conda:
         ENV
     threads: 1
@@ -29,26 +28,45 @@ rule swan_vocab:
         tracked("rsrepro swan-vocab --prepared {input.data} --out {output} --params {params.cfg:q} > {log} 2>&1")
 
 
+# SWAN's word embeddings: the rows of its vocabulary from GloVe 840B (model.word_vectors: glove).
+rule swan_word_vectors:
+    input:
+        glove=ancient(f"{PRETRAINED}/glove_840b_300d"),
+        vocab=swan_targets.vocab_file("{dataset}"),
+    output:
+        swan_targets.word_vectors_file("{dataset}"),
+    log:
+        f"{LOGS}/swan/{{dataset}}/word_vectors.log",
+    benchmark:
+        f"{BENCHMARKS}/swan_word_vectors/{{dataset}}/word_vectors.tsv"
+    conda:
+        ENV
+    shell:
+        tracked(
+            "rsrepro glove-subset --archive {input.glove}/glove.840B.300d.zip --vocab {input.vocab}"
+            " --out {output} > {log} 2>&1"
+        )
+
+
 rule swan_train:
     input:
         data=f"{PREPARED}/{{dataset}}",
         split=retrieval_split("{dataset}", "{seed}"),
-        vocab=f"{FEATURES}/{{dataset}}/vocab.json",
+        vocab=swan_targets.vocab_file("{dataset}"),
         vectors=lambda w: swan_targets.word_vectors_inputs(config, w.dataset),
         weights=[ancient(path) for path in swan_targets.backbone_weights_inputs(config)],
     output:
-        model=f"{SWAN_DIR}/{{dataset}}/{{swan_variant}}/seed{{seed}}/model.pt",
-        history=f"{SWAN_DIR}/{{dataset}}/{{swan_variant}}/seed{{seed}}/history.json",
-        metrics=f"{SWAN_DIR}/{{dataset}}/{{swan_variant}}/seed{{seed}}/metrics.json",
-        embeddings=f"{SWAN_DIR}/{{dataset}}/{{swan_variant}}/seed{{seed}}/embeddings.npz",
+        model=f"{RUN}/model.pt",
+        history=f"{RUN}/history.json",
+        test_outputs=f"{RUN}/test_outputs.npz",
     params:
         cfg=as_json({k: config["swan"][k] for k in ("model", "train")}),
-        out_dir=lambda w, output: os.path.dirname(output.model),
+        checkpoints=f"{RUN}/checkpoints",
         vectors=lambda w, input: f"--vectors {input.vectors}" if input.vectors else "",
     log:
         f"{LOGS}/swan/{{dataset}}/{{swan_variant}}_seed{{seed}}_train.log",
     benchmark:
-        f"{BENCHMARKS}/swan/{{dataset}}/{{swan_variant}}_seed{{seed}}_train.tsv"
+        f"{BENCHMARKS}/swan_train/{{dataset}}/{{swan_variant}}_seed{{seed}}_train.tsv"
     conda:
         ENV
     threads: config["swan"]["threads"]
@@ -57,8 +75,30 @@ rule swan_train:
     shell:
         tracked(
             "rsrepro launch --gpus {resources.gpu} -- swan-train --prepared {input.data} --split {input.split}"
-            " --vocab {input.vocab} --out-dir {params.out_dir} --variant {wildcards.swan_variant} --threads {threads}"
-            " {params.vectors} --params {params.cfg:q} > {log} 2>&1"
+            " --vocab {input.vocab} --model {output.model} --history {output.history}"
+            " --test-outputs {output.test_outputs} --checkpoints {params.checkpoints}"
+            " --variant {wildcards.swan_variant} --threads {threads} {params.vectors} --params {params.cfg:q}"
+            " > {log} 2>&1"
+        )
+
+
+rule swan_evaluate:
+    input:
+        test_outputs=f"{RUN}/test_outputs.npz",
+        history=f"{RUN}/history.json",
+    output:
+        f"{RUN}/metrics.json",
+    log:
+        f"{LOGS}/swan/{{dataset}}/{{swan_variant}}_seed{{seed}}_evaluate.log",
+    benchmark:
+        f"{BENCHMARKS}/swan_evaluate/{{dataset}}/{{swan_variant}}_seed{{seed}}_evaluate.tsv"
+    conda:
+        ENV
+    threads: 1
+    shell:
+        tracked(
+            "rsrepro swan-evaluate --test-outputs {input.test_outputs} --history {input.history}"
+            " --out {output} > {log} 2>&1"
         )
 
 
@@ -70,7 +110,7 @@ rule swan_aggregate:
     log:
         f"{LOGS}/swan/{{dataset}}/aggregate.log",
     benchmark:
-        f"{BENCHMARKS}/swan/{{dataset}}/aggregate.tsv"
+        f"{BENCHMARKS}/swan_aggregate/{{dataset}}/aggregate.tsv"
     conda:
         ENV
     threads: 1
@@ -81,12 +121,9 @@ rule swan_aggregate:
 rule swan_report:
     input:
         notebook=notebook("swan"),
-        prepared=[f"{PREPARED}/{d}" for d in config["swan"]["datasets"]],
         aggregates=swan_targets.summary_files(config),
-        histories=[f for d in config["swan"]["datasets"] for f in swan_targets.run_files(config, d, "history.json")],
-        embeddings=[
-            f for d in config["swan"]["datasets"] for f in swan_targets.run_files(config, d, "embeddings.npz")
-        ],
+        runs=[run[name] for run in swan_targets.report_runs(config) for name in ("history", "metrics", "test_outputs")],
+        prepared=[f"{PREPARED}/{d}" for d in config["swan"]["datasets"]],
     output:
         html=report(
             f"{RESULTS}/reports/swan.html",
@@ -100,20 +137,17 @@ rule swan_report:
             for d in config["swan"]["datasets"]
         ],
     params:
-        nb=lambda w: as_json(
+        nb=as_json(
             {
-                "datasets": config["swan"]["datasets"],
-                "variants": config["swan"]["variants"],
-                "run_seeds": config["swan"]["run_seeds"],
-                "results_dir": SWAN_DIR,
-                "prepared_dir": PREPARED,
+                "aggregate_files": dict(zip(config["swan"]["datasets"], swan_targets.summary_files(config))),
+                "runs": swan_targets.report_runs(config),
                 "figures_dir": f"{FIGURES}/swan",
             }
         ),
     log:
         f"{LOGS}/swan/report.log",
     benchmark:
-        f"{BENCHMARKS}/swan/report.tsv"
+        f"{BENCHMARKS}/swan_report/report.tsv"
     conda:
         ENV
     threads: 1

@@ -48,7 +48,7 @@ from rsrepro.dsva.sampler import episodes
 from rsrepro.models.dsva import DSVA, DSVAOutput, HFClipVisionTower, dsva, patch_vit
 from rsrepro.training.batches import index_batches
 from rsrepro.training.checkpoint import EpochLoop, fresh_checkpoint_dir, load_torch
-from rsrepro.training.device import seed_everything
+from rsrepro.training.device import autocast, seed_everything
 from rsrepro.training.distributed import (
     SINGLE_PROCESS,
     DistContext,
@@ -148,16 +148,11 @@ def predict(
     model.eval()
     local, glob = [], []
     for batch in index_batches(indices, cfg["eval_batch_size"], shuffle=False):
-        with autocast(device, cfg["faithful"]):
+        with autocast(device, amp=not cfg["faithful"]):  # faithful: fp32, as the released code
             out = model(image_batch(data.images, batch, device, cfg["image"], train=False))
         local.append(out.attr_local.float().cpu())
         glob.append(out.attr_global_scored.float().cpu())
     return torch.cat(local).numpy(), torch.cat(glob).numpy()
-
-
-def autocast(device: torch.device, faithful: bool) -> torch.autocast:
-    """bf16 autocast on CUDA for corrected runs; faithful runs stay in fp32, as the released code."""
-    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda" and not faithful)
 
 
 @dataclass(frozen=True)
@@ -264,7 +259,7 @@ def train_step(
     """One optimiser step on the global batch ``x``, ``y``; ``net`` is ``model`` (wrapped in DDP on
     several ranks, each of which takes its slice)."""
     rows = shard_rows(len(y), context, y.device)
-    with autocast(x.device, cfg["faithful"]):
+    with autocast(x.device, amp=not cfg["faithful"]):
         out = net(x[rows])
     weight = mean_loss_weight(len(rows), len(y), context)
     loss, parts = dsva_loss(

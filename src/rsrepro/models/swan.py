@@ -419,15 +419,17 @@ def swan_embedded(vocab_size: int, faithful: bool = True, **overrides) -> SWAN:
 def init_embeddings(embedding: nn.Embedding, words: tuple[str, ...], vectors_file: str | Path) -> int:
     """Copy pre-extracted word vectors (GloVe 840B.300d in the paper preset) into ``embedding``.
 
-    ``vectors_file``: the ``glove_vectors`` rule's ``.npz`` (``words``, ``vectors`` row-aligned, ``found``;
-    :func:`rsrepro.pretrained.glove.glove_subset` has already tried the released code's fallback spellings),
+    ``vectors_file``: the ``swan_word_vectors`` rule's ``.npz`` (``words``, ``vectors`` row-aligned,
+    ``found``; :func:`rsrepro.pretrained.glove.glove_subset` has already tried the released code's fallback
+    spellings),
     or a GloVe-format text file (``word v1 ... vD`` per line). Rows of words without a vector keep their
     random N(0, 1) initialisation, as in the released code. Returns the number of rows set.
     """
     path = Path(vectors_file)
     if not path.is_file():
         raise RsreproError(
-            f"word vectors {path} not found; run the glove_vectors rule or set swan.model.word_vectors: none"
+            f"word vectors {path} not found; run the swan_word_vectors rule or set "
+            "swan.model.word_vectors: none"
         )
     if path.suffix == ".npz":
         with np.load(path) as npz:

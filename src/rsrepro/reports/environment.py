@@ -50,7 +50,8 @@ def git_revision(directory: str | Path = ".") -> str:
 
 
 def stage_wall_times(benchmarks_dir: str | Path) -> list[dict[str, Any]]:
-    """One row per benchmarked job: its stage (the benchmark's top folder), job name and wall seconds."""
+    """One row per benchmarked job: its stage (the rule: every rule benchmarks into a folder of its name),
+    job name, wall seconds and peak resident memory (MB)."""
     root = Path(benchmarks_dir)
     rows = []
     for path in sorted(root.rglob("*.tsv")):
@@ -58,5 +59,12 @@ def stage_wall_times(benchmarks_dir: str | Path) -> list[dict[str, Any]]:
             record = next(csv.DictReader(handle, delimiter="\t"), None)
         if record is not None:
             job = path.relative_to(root).with_suffix("")
-            rows.append({"stage": job.parts[0], "job": str(job), "wall_s": float(record["s"])})
+            rows.append(
+                {
+                    "stage": job.parts[0],
+                    "job": str(job),
+                    "wall_s": float(record["s"]),
+                    "max_rss_mb": float(record["max_rss"]) if record["max_rss"] not in ("", "NA") else None,
+                }
+            )
     return rows

@@ -10,28 +10,19 @@ from typing import Any
 
 import numpy as np
 
-from rsrepro.io import atomic_path, read_json
+from rsrepro.io import atomic_path
 from rsrepro.papers import paper as registered_paper
-
-
-def _epochs(paper: str, history_file: str | Path) -> list[dict[str, Any]]:
-    history = read_json(history_file)
-    if isinstance(history, list):
-        return history
-    return history["epochs"] if "epochs" in history else history["history"]
+from rsrepro.training.run import read_history
 
 
 def curves(paper: str, history_files: Sequence[str | Path]) -> list[dict[str, Any]]:
     """epoch -> mean of the paper's curve metric (its ``targets.CURVE_METRIC``) over the runs of each
-    variant.
-
-    Every run layout keeps the variant three levels above its history (lsenet ``<variant>/<run>/``,
-    swan ``<variant>/seed<s>/``, dsva ``<variant>/full/``).
-    """
+    variant (as each run's history names it)."""
+    metric = registered_paper(paper).CURVE_METRIC
     by_variant: dict[str, list[list[float]]] = {}
     for path in history_files:
-        values = [row[registered_paper(paper).CURVE_METRIC] for row in _epochs(paper, path)]
-        by_variant.setdefault(Path(path).parts[-3], []).append(values)
+        history = read_history(path)
+        by_variant.setdefault(history["variant"], []).append([row[metric] for row in history["epochs"]])
     n_epochs = min(len(v) for runs in by_variant.values() for v in runs)
     return [
         {

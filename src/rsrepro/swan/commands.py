@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from rsrepro.cli import json_object, use_threads
+from rsrepro.swan import VARIANTS
+from rsrepro.training.run import RunOutputs
 
 
 def add_commands(subparsers: Any) -> None:
@@ -16,23 +18,28 @@ def add_commands(subparsers: Any) -> None:
     vocab.add_argument("--params", type=json_object, required=True, help="swan.vocab as JSON")
     vocab.set_defaults(handler=_vocab)
 
-    for name, handler, what in (
-        ("swan-train", _train, "train one SWAN run (resuming from its checkpoints), then evaluate it once"),
-        ("swan-evaluate", _evaluate, "evaluate a trained SWAN checkpoint (model.pt) on the test split"),
-    ):
-        cmd = subparsers.add_parser(name, help=what)
-        cmd.add_argument("--prepared", type=Path, required=True)
-        cmd.add_argument("--split", type=Path, required=True, help="retrieval split JSON")
-        cmd.add_argument("--vocab", type=Path, required=True)
-        cmd.add_argument("--out-dir", type=Path, required=True)
-        cmd.add_argument("--variant", choices=["faithful", "corrected"], required=True)
-        cmd.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
-        cmd.add_argument("--params", type=json_object, required=True, help="{model, train} as JSON")
-        if name == "swan-train":
-            cmd.add_argument("--vectors", type=Path, help="extracted word vectors (word_vectors: glove)")
-        else:
-            cmd.add_argument("--weights", type=Path, required=True, help="model.pt of the run")
-        cmd.set_defaults(handler=handler)
+    glove = subparsers.add_parser("glove-subset", help="GloVe vectors of one vocabulary (streams the zip)")
+    glove.add_argument("--archive", type=Path, required=True, help="glove.840B.300d.zip")
+    glove.add_argument("--vocab", type=Path, required=True, help="JSON list of words or {word2idx: ...}")
+    glove.add_argument("--out", type=Path, required=True, help=".npz with words, vectors, found")
+    glove.set_defaults(handler=_glove_subset)
+
+    train = subparsers.add_parser("swan-train", help="train one SWAN run (resuming from its checkpoints)")
+    train.add_argument("--prepared", type=Path, required=True)
+    train.add_argument("--split", type=Path, required=True, help="retrieval split JSON")
+    train.add_argument("--vocab", type=Path, required=True)
+    RunOutputs.add_arguments(train)
+    train.add_argument("--variant", choices=VARIANTS, required=True)
+    train.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
+    train.add_argument("--params", type=json_object, required=True, help="{model, train} as JSON")
+    train.add_argument("--vectors", type=Path, help="extracted word vectors (word_vectors: glove)")
+    train.set_defaults(handler=_train)
+
+    evaluate = subparsers.add_parser("swan-evaluate", help="a run's test metrics from its test embeddings")
+    evaluate.add_argument("--test-outputs", type=Path, required=True, help="the run's test_outputs.npz")
+    evaluate.add_argument("--history", type=Path, required=True, help="the run's history.json")
+    evaluate.add_argument("--out", type=Path, required=True, help="metrics.json to write")
+    evaluate.set_defaults(handler=_evaluate)
 
     agg = subparsers.add_parser("swan-aggregate", help="mean and std of the test metrics over runs")
     agg.add_argument("--out", type=Path, required=True)
@@ -50,29 +57,37 @@ def _vocab(args: argparse.Namespace) -> None:
 
 
 def _train(args: argparse.Namespace) -> None:
-    from rsrepro.swan.train import evaluate_run, train_run
+    from rsrepro.swan.train import train_run
     from rsrepro.training.distributed import init_from_env
 
     use_threads(args.threads)
     context = init_from_env()  # several processes under torchrun (rsrepro launch --gpus 2+)
+    outputs = RunOutputs.from_args(args)
     train_run(
-        args.prepared, args.split, args.vocab, args.out_dir, args.params, args.variant, args.vectors, context
+        args.prepared, args.split, args.vocab, outputs, args.params, args.variant, args.vectors, context
     )
-    if not context.is_main:
-        return
-    # the best-validation checkpoint, evaluated once on the test split (in this job: one torch start-up)
-    weights = args.out_dir / "model.pt"
-    evaluate_run(args.prepared, args.split, args.vocab, weights, args.out_dir, args.params, args.variant)
 
 
 def _evaluate(args: argparse.Namespace) -> None:
-    from rsrepro.swan.train import evaluate_run
+    from rsrepro.swan.evaluate import evaluate_run
 
-    use_threads(args.threads)
-    evaluate_run(args.prepared, args.split, args.vocab, args.weights, args.out_dir, args.params, args.variant)
+    evaluate_run(args.test_outputs, args.history, args.out)
 
 
 def _aggregate(args: argparse.Namespace) -> None:
     from rsrepro.swan.aggregate import aggregate_runs
 
     aggregate_runs(args.metrics, args.out)
+
+
+def _glove_subset(args: argparse.Namespace) -> None:
+    import numpy as np
+
+    from rsrepro.io import atomic_path
+    from rsrepro.pretrained.glove import glove_subset, read_vocabulary
+
+    words = read_vocabulary(args.vocab)
+    vectors, found = glove_subset(args.archive, words)
+    with atomic_path(args.out, ".npz") as tmp, open(tmp, "wb") as f:
+        np.savez(f, words=np.asarray(words), vectors=vectors, found=found)
+    print(f"GloVe covers {found.sum()} of {sum(1 for w in words if w)} words")

@@ -7,26 +7,46 @@ from pathlib import Path
 from typing import Any
 
 from rsrepro.io import read_json
-from rsrepro.paths import FEATURES, REPORTS, paper_dir, retrieval_split, weights_input
+from rsrepro.paths import FEATURES, PREPARED, REPORTS, paper_dir, retrieval_split, weights_input
 from rsrepro.reports import paper_numbers
 from rsrepro.reports.headline import Headline
+from rsrepro.swan import VARIANTS  # noqa: F401 (the registry's PaperTargets.VARIANTS)
 
 NAME = "swan"
 TITLE = "SWAN"
-VARIANTS = ("faithful", "corrected")  # the released code's behaviour; each of its quirks fixed
 CURVE_METRIC = "val_mR"
 SWAN = paper_dir(NAME)
+RUN_FILES = (("history", "json"), ("metrics", "json"), ("test_outputs", "npz"))  # what the report reads
+
+
+def run_dir(dataset: str, variant: str, seed: int | str) -> str:
+    return f"{SWAN}/{dataset}/{variant}/seed{seed}"
 
 
 def run_dirs(config: dict[str, Any], dataset: str) -> list[str]:
     cfg = config["swan"]
-    return [
-        f"{SWAN}/{dataset}/{variant}/seed{seed}" for variant in cfg["variants"] for seed in cfg["run_seeds"]
-    ]
+    return [run_dir(dataset, variant, seed) for variant in cfg["variants"] for seed in cfg["run_seeds"]]
 
 
 def run_files(config: dict[str, Any], dataset: str, name: str) -> list[str]:
     return [f"{run}/{name}" for run in run_dirs(config, dataset)]
+
+
+def report_runs(config: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every run the report reads, with its files (history, metrics, test embeddings, prepared data)."""
+    cfg = config["swan"]
+    return [
+        {
+            "dataset": dataset,
+            "variant": variant,
+            "seed": seed,
+            **{name: f"{run_dir(dataset, variant, seed)}/{name}.{ext}" for name, ext in RUN_FILES},
+            "prepared": f"{PREPARED}/{dataset}",
+        }
+        for dataset in cfg["datasets"]
+        for variant in cfg["variants"]
+        for seed in cfg["run_seeds"]
+    ]
 
 
 def history_files(config: dict[str, Any], dataset: str) -> list[str]:

@@ -1,4 +1,9 @@
-"""Train one SWAN run: a seeded train/val re-split, best-val-mR checkpoint, resumable every epoch."""
+"""Train one SWAN run: a seeded train/val re-split, best-val-mR checkpoint, resumable every epoch.
+
+A run writes what :mod:`rsrepro.training.run` says: ``model.pt`` (the best-validation weights),
+``history.json``, and the test split's embeddings of those weights (``test_outputs.npz``: every image and
+caption encoded once, the captions in the released evaluation's shards), which ``swan-evaluate`` scores.
+"""
 
 from __future__ import annotations
 
@@ -12,16 +17,16 @@ import torch
 
 from rsrepro.data.prepared import PreparedDataset
 from rsrepro.errors import RsreproError
-from rsrepro.io import atomic_path, read_json, write_json
+from rsrepro.io import read_json
 from rsrepro.metrics.retrieval import retrieval_metrics
-from rsrepro.models import swan as swan_model_module
 from rsrepro.models.swan import SWAN, init_embeddings, load_backbone_weights, swan_embedded, swan_paper
+from rsrepro.swan import VARIANTS
 from rsrepro.swan.data import CaptionSet, ImagePipeline, pad_tokens, train_pairs
 from rsrepro.swan.encode import encode_captions, encode_images
 from rsrepro.swan.text import Vocabulary
 from rsrepro.training.batches import index_batches
-from rsrepro.training.checkpoint import EpochLoop, fingerprint, fresh_checkpoint_dir, save_torch
-from rsrepro.training.device import pick_device, seed_everything
+from rsrepro.training.checkpoint import EpochLoop, fresh_checkpoint_dir, load_torch
+from rsrepro.training.device import autocast, pick_device, seed_everything
 from rsrepro.training.distributed import (
     SINGLE_PROCESS,
     DistContext,
@@ -30,19 +35,29 @@ from rsrepro.training.distributed import (
     shard_rows,
     wrap,
 )
+from rsrepro.training.run import (
+    RunOutputs,
+    load_model_file,
+    remove_checkpoints,
+    run_fingerprint,
+    save_model,
+    write_history,
+    write_outputs,
+)
 
 log = logging.getLogger(__name__)
-VARIANTS = {"faithful": True, "corrected": False}
+PAPER = "swan"
+FAITHFUL = {variant: variant == "faithful" for variant in VARIANTS}  # reproduces the released code?
 
 
 def build_model(
     model_cfg: dict[str, Any], vocab: Vocabulary, variant: str, vectors_file: str | Path | None = None
 ) -> SWAN:
     """The model of a params ``model`` section; loads backbone weights and word vectors when named."""
-    if variant not in VARIANTS:
-        raise RsreproError(f"SWAN variant {variant!r} unknown; use one of {sorted(VARIANTS)}")
+    if variant not in FAITHFUL:
+        raise RsreproError(f"SWAN variant {variant!r} unknown; use one of {sorted(FAITHFUL)}")
     builder = {"paper": swan_paper, "embedded": swan_embedded}[model_cfg["arch"]]
-    model = builder(vocab.size, faithful=VARIANTS[variant], train_backbone=bool(model_cfg["train_backbone"]))
+    model = builder(vocab.size, faithful=FAITHFUL[variant], train_backbone=bool(model_cfg["train_backbone"]))
     if model_cfg.get("backbone_weights"):
         load_backbone_weights(model.image.backbone, model_cfg["backbone_weights"])
     if model_cfg.get("word_vectors", "none") != "none":
@@ -84,7 +99,7 @@ def train_step(
     on several ranks. Each rank encodes its slice and the loss sees every rank's embeddings, so its
     negatives are the whole batch's. Returns the batch's loss."""
     rows = shard_rows(len(lengths), context)
-    with torch.autocast("cuda", torch.bfloat16, enabled=images.device.type == "cuda" and cfg["amp"]):
+    with autocast(images.device, cfg["amp"]):
         image, text = net(images[rows.to(images.device)], tokens[rows.to(tokens.device)], lengths[rows])
         loss = hinge_triplet_loss(
             gather_shards(image.float(), len(lengths), context),
@@ -123,40 +138,24 @@ def evaluate_split(
 
 def image_pipeline(train_cfg: dict[str, Any], device: torch.device, variant: str) -> ImagePipeline:
     """The variant's pipeline: the released RandomRotation interpolates nearest (faithful)."""
-    return ImagePipeline(train_cfg, device, rotation="nearest" if VARIANTS[variant] else "bilinear")
-
-
-def run_fingerprint(
-    cfg: dict[str, Any], variant: str, prepared: str | Path, *inputs: str | Path | None
-) -> str:
-    """Identity of a run: settings, input files, the prepared data's stamp and SWAN's source code."""
-    sources = [Path(__file__).parent, Path(swan_model_module.__file__)]
-    files = [Path(p) for p in inputs if p is not None]
-    return fingerprint([cfg, variant], str(prepared_stamp(prepared)), sources=[*files, *sources])
-
-
-def prepared_stamp(prepared: str | Path) -> tuple:
-    """A cheap identity of a prepared dataset: its table, and the image cache's size and write time."""
-    images = Path(prepared) / "images.npy"
-    stat = images.stat()
-    return (Path(prepared, "meta.csv").read_text(), stat.st_size, stat.st_mtime_ns)
+    return ImagePipeline(train_cfg, device, rotation="nearest" if FAITHFUL[variant] else "bilinear")
 
 
 def train_run(
     prepared: str | Path,
     split_file: str | Path,
     vocab_file: str | Path,
-    out_dir: str | Path,
+    outputs: RunOutputs,
     cfg: dict[str, Any],
     variant: str,
     vectors_file: str | Path | None = None,
     context: DistContext = SINGLE_PROCESS,
 ) -> list[dict[str, float]]:
-    """Train on the split's train images, select on val mR; write ``model.pt`` and ``history.json``.
+    """Train on the split's train images, select on val mR; write ``outputs`` (the best weights, the
+    history and the test embeddings of those weights).
 
     In a DDP run (``context``) every rank trains its slice of each batch; the main rank alone writes.
     """
-    out_dir = Path(out_dir)
     train_cfg = cfg["train"]
     split = read_json(split_file)
     generator = seed_everything(int(split["seed"]))
@@ -164,7 +163,7 @@ def train_run(
     data = PreparedDataset.load(prepared)
     vocab = Vocabulary.load(vocab_file)
     model = build_model(cfg["model"], vocab, variant, vectors_file).to(device)
-    faithful = VARIANTS[variant]
+    faithful = FAITHFUL[variant]
     optimizer = torch.optim.Adam(model.trainable_parameters(), lr=train_cfg["lr"])
     train_caps = CaptionSet.build(data, np.asarray(split["train"]), vocab, faithful)
     val_caps = CaptionSet.build(data, np.asarray(split["val"]), vocab, faithful)
@@ -199,13 +198,11 @@ def train_run(
         )
         return {f"val_{k}": v for k, v in metrics.items() if "R@" in k or k == "mR"}
 
-    fresh_checkpoint_dir(
-        out_dir / "checkpoints",
-        run_fingerprint(cfg, variant, prepared, split_file, vocab_file, vectors_file),
-        context,
-    )
+    inputs = [Path(vocab_file), *([Path(vectors_file)] if vectors_file else [])]
+    key = run_fingerprint(PAPER, variant, cfg, split, data, __name__, inputs=inputs)
+    checkpoints = fresh_checkpoint_dir(outputs.checkpoints, key, context)
     loop = EpochLoop(
-        out_dir / "checkpoints",
+        checkpoints,
         {"model": model, "optimizer": optimizer},
         generator,
         select="val_mR",
@@ -214,56 +211,58 @@ def train_run(
     history = loop.run(int(train_cfg["epochs"]), train_epoch, validate)
     if not context.is_main:
         return history
-    best = torch.load(loop.best_path, map_location="cpu", weights_only=True)
-    save_torch({"model": best["model"], "epoch": best["epoch"], "variant": variant}, out_dir / "model.pt")
-    write_json(
-        out_dir / "history.json",
-        {"variant": variant, "seed": split["seed"], "best_epoch": best["epoch"], "history": history},
+    best = load_torch(loop.best_path)
+    model.load_state_dict(best["model"])
+    test = CaptionSet.build(data, np.asarray(split["test"]), vocab, faithful)
+    start = time.perf_counter()
+    images = encode_images(model, data.images, test.images, pipeline, train_cfg["eval_batch_size"])
+    texts = encode_captions(model, test, device, train_cfg["eval_batch_size"], train_cfg["test_shard_size"])
+    encode_seconds = time.perf_counter() - start
+    write_outputs(
+        outputs.test_outputs,
+        images=images.numpy(),
+        captions=texts.numpy(),
+        image_index=test.images,
+        caption_image=test.caption_image,
+        scenes=np.asarray(test.scenes(data)),
     )
+    save_model(
+        outputs.model,
+        paper=PAPER,
+        variant=variant,
+        config=cfg,
+        meta={"vocab_size": vocab.size},
+        epoch=best["epoch"],
+        state_dict=best["model"],
+    )
+    run = {
+        "dataset": data.name,
+        "seed": int(split["seed"]),
+        "n_images": len(test.images),
+        "n_captions": len(test.tokens),
+        "encode_seconds": encode_seconds,
+        "device": str(device),
+    }
+    write_history(
+        outputs.history,
+        paper=PAPER,
+        variant=variant,
+        run=run,
+        selection="best_val_mR",
+        selected_epoch=best["epoch"],
+        epochs=history,
+    )
+    remove_checkpoints(checkpoints)
     return history
 
 
-def evaluate_run(
-    prepared: str | Path,
-    split_file: str | Path,
-    vocab_file: str | Path,
-    weights: str | Path,
-    out_dir: str | Path,
-    cfg: dict[str, Any],
-    variant: str,
-) -> dict[str, float]:
-    """Evaluate the selected checkpoint once on the official test split: metrics.json + embeddings.npz."""
-    out_dir = Path(out_dir)
-    device = pick_device(cfg["train"]["device"])
-    data = PreparedDataset.load(prepared)
-    vocab = Vocabulary.load(vocab_file)
-    split = read_json(split_file)
-    model = build_model({**cfg["model"], "backbone_weights": None, "word_vectors": "none"}, vocab, variant)
-    model.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True)["model"])
-    model.to(device)
-    captions = CaptionSet.build(data, np.asarray(split["test"]), vocab, VARIANTS[variant])
-    start = time.perf_counter()
-    train_cfg = cfg["train"]
-    pipeline = image_pipeline(train_cfg, device, variant)
-    metrics, images, texts = evaluate_split(
-        model, data, captions, pipeline, train_cfg["eval_batch_size"], train_cfg["test_shard_size"], True
+def load_trained(path: str | Path, vocab: Vocabulary) -> SWAN:
+    """The model a run saved in ``model.pt`` (its best-validation weights), in eval mode."""
+    saved = load_model_file(path, PAPER)
+    model = build_model(
+        {**saved["config"]["model"], "backbone_weights": None, "word_vectors": "none"},
+        vocab,
+        saved["variant"],
     )
-    seconds = time.perf_counter() - start
-    result = {
-        "variant": variant,
-        "seed": split["seed"],
-        "n_images": len(captions.images),
-        "n_captions": len(captions.tokens),
-        "eval_seconds": seconds,
-        **metrics,
-    }
-    write_json(out_dir / "metrics.json", result)
-    with atomic_path(out_dir / "embeddings.npz", ".npz") as tmp, tmp.open("wb") as f:
-        np.savez(
-            f,
-            images=images.numpy(),
-            captions=texts.numpy(),
-            image_index=captions.images,
-            caption_image=captions.caption_image,
-        )
-    return result
+    model.load_state_dict(saved["state_dict"])
+    return model.eval()

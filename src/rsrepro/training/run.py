@@ -60,6 +60,14 @@ class RunOutputs:
     def from_args(cls, args: argparse.Namespace) -> RunOutputs:
         return cls(args.model, args.history, args.test_outputs, args.checkpoints)
 
+    @classmethod
+    def in_folder(cls, folder: str | Path) -> RunOutputs:
+        """The files in one run folder, as the workflow lays them out."""
+        folder = Path(folder)
+        return cls(
+            folder / "model.pt", folder / "history.json", folder / "test_outputs.npz", folder / "checkpoints"
+        )
+
 
 def run_fingerprint(
     paper: str,

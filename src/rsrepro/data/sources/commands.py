@@ -41,12 +41,6 @@ def add_commands(subparsers: Any) -> None:
     )
     clip.set_defaults(handler=_fetch_clip)
 
-    glove = subparsers.add_parser("glove-subset", help="GloVe vectors of one vocabulary (streams the zip)")
-    glove.add_argument("--archive", type=Path, required=True, help="glove.840B.300d.zip")
-    glove.add_argument("--vocab", type=Path, required=True, help="JSON list of words or {word2idx: ...}")
-    glove.add_argument("--out", type=Path, required=True, help=".npz with words, vectors, found")
-    glove.set_defaults(handler=_glove_subset)
-
 
 def _fetch(args: argparse.Namespace) -> None:
     from rsrepro.data.sources.catalog import get_source
@@ -88,16 +82,3 @@ def _fetch_clip(args: argparse.Namespace) -> None:
         where=f"data.pretrained.{args.name}",
         local=Path(local) if local else None,
     )
-
-
-def _glove_subset(args: argparse.Namespace) -> None:
-    import numpy as np
-
-    from rsrepro.io import atomic_path
-    from rsrepro.pretrained.glove import glove_subset, read_vocabulary
-
-    words = read_vocabulary(args.vocab)
-    vectors, found = glove_subset(args.archive, words)
-    with atomic_path(args.out, ".npz") as tmp, open(tmp, "wb") as f:
-        np.savez(f, words=np.asarray(words), vectors=vectors, found=found)
-    print(f"GloVe covers {found.sum()} of {sum(1 for w in words if w)} words")

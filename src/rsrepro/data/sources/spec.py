@@ -25,10 +25,6 @@ class RemoteFile:
     manual: str = ""
     plain: bool = False
 
-    @property
-    def automatic(self) -> bool:
-        return bool(self.urls or self.drive_id or self.drive_folder)
-
 
 @dataclass(frozen=True)
 class Source:
