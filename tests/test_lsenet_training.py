@@ -131,7 +131,9 @@ def test_snakemake_dry_run_lists_the_lsenet_jobs(tmp_path):
 def test_paper_preset_section_matches_the_schema():
     import jsonschema
 
-    schema = yaml.safe_load((ROOT / "workflow/schemas/params.schema.yaml").read_text())
+    from rsrepro.config import load_schema
+
+    schema = load_schema(ROOT / "workflow/schemas/params.schema.yaml")
     section = {**schema["properties"]["lsenet"], "$defs": schema["$defs"]}
     paper = yaml.safe_load((ROOT / "config/paper.yaml").read_text())["lsenet"]
     jsonschema.validate(paper, section)

@@ -17,7 +17,16 @@ class ParamsError(RsreproError):
 
 
 def load_schema(path: str | Path) -> dict[str, Any]:
-    return yaml.safe_load(Path(path).read_text())
+    """params.yaml's schema: the shared sections in ``path``, and each registered paper's section from
+    ``<paper>.schema.yaml`` beside it, with its variants' enum from the paper's ``VARIANTS``."""
+    path = Path(path)
+    schema = yaml.safe_load(path.read_text())
+    for name, paper in PAPERS.items():
+        section = yaml.safe_load((path.parent / f"{name}.schema.yaml").read_text())
+        schema["$defs"] |= section.pop("$defs", {}) | {f"{name}_variant": {"enum": list(paper.VARIANTS)}}
+        schema["properties"][name] = section
+        schema["required"].append(name)
+    return schema
 
 
 def _key_path(path: Any) -> str:
