@@ -1,5 +1,6 @@
 # Shared by every rule file. Helpers live in rsrepro.workflow and rsrepro.paths, where they are tested.
 import sys
+from pathlib import Path
 
 from rsrepro.config import ParamsError, load_schema, validate_params
 from rsrepro.data.sources.catalog import CLIP_MODELS, DATASETS
@@ -29,7 +30,7 @@ from rsrepro.paths import (
 from rsrepro.workflow import as_json, fetch_params, notebook, put_interpreter_on_path, tracked
 
 try:
-    validate_params(config, load_schema(workflow.source_path("../schemas/params.schema.yaml")))
+    validate_params(config, load_schema(Path(workflow.basedir) / "workflow/schemas/params.schema.yaml"))
 except ParamsError as error:
     # A plain message instead of a traceback: it already names the key, the value and the fix.
     sys.exit(f"rsrepro: {error}")

@@ -25,7 +25,14 @@ from rsrepro.io import read_json
 
 # Images per dataset as published (research notes): UCM 21 x 100, AID 10,000, NWPU 45 x 700, RSITMD and
 # RSICD with SWAN's official train / test lists, RSSDIVCS 70 x 800.
-REAL_IMAGES = {"ucm": 2100, "aid": 10000, "nwpu_resisc45": 31500, "rsitmd": 4743, "rsicd": 10921, "rssdivcs": 56000}
+REAL_IMAGES = {
+    "ucm": 2100,
+    "aid": 10000,
+    "nwpu_resisc45": 31500,
+    "rsitmd": 4743,
+    "rsicd": 10921,
+    "rssdivcs": 56000,
+}
 OFFICIAL_TRAIN = {"rsitmd": 4291, "rsicd": 9828}
 CAPTIONS_PER_IMAGE = 5
 RSSDIVCS_PER_CLASS, RSSDIVCS_CLASSES = 800, 70
@@ -62,7 +69,9 @@ def lsenet(config: dict[str, Any], histories: list[dict[str, Any]], startup_s: f
         n, epochs, seconds, count = REAL_IMAGES[dataset], cfg["train"]["epochs"], 0.0, 0
         for ratio, k in runs:
             per_epoch_eval = n * (1 - ratio) if cfg["train"]["eval_every_epoch"] else 0
-            seconds += k * (epochs * (n * ratio / train_rate + per_epoch_eval / eval_rate) + n * (1 - ratio) / eval_rate)
+            seconds += k * (
+                epochs * (n * ratio / train_rate + per_epoch_eval / eval_rate) + n * (1 - ratio) / eval_rate
+            )
             seconds += k * startup_s
             count += k
         rows.append(
@@ -72,16 +81,27 @@ def lsenet(config: dict[str, Any], histories: list[dict[str, Any]], startup_s: f
     return rows
 
 
-def swan(config: dict[str, Any], histories: list[dict[str, Any]], metrics: list[dict[str, Any]], startup_s: float):
+def swan(
+    config: dict[str, Any], histories: list[dict[str, Any]], metrics: list[dict[str, Any]], startup_s: float
+):
     cfg, pair_rate = config["swan"], mean_rate(histories, "pairs_per_s")
     encode_rate = statistics.fmean(m["n_images"] / m["eval_seconds"] for m in metrics)
-    per_image = CAPTIONS_PER_IMAGE if cfg["train"]["captions_per_image"] == "all" else cfg["train"]["captions_per_image"]
+    per_image = (
+        CAPTIONS_PER_IMAGE
+        if cfg["train"]["captions_per_image"] == "all"
+        else cfg["train"]["captions_per_image"]
+    )
     rows = []
     for dataset in cfg["datasets"]:
         train = OFFICIAL_TRAIN[dataset] * (1 - cfg["val_fraction"])
-        val, test = OFFICIAL_TRAIN[dataset] * cfg["val_fraction"], REAL_IMAGES[dataset] - OFFICIAL_TRAIN[dataset]
+        val, test = (
+            OFFICIAL_TRAIN[dataset] * cfg["val_fraction"],
+            REAL_IMAGES[dataset] - OFFICIAL_TRAIN[dataset],
+        )
         runs, epochs = len(cfg["run_seeds"]) * len(cfg["variants"]), cfg["train"]["epochs"]
-        per_run = epochs * (train * per_image / pair_rate + val / encode_rate) + test / encode_rate + startup_s
+        per_run = (
+            epochs * (train * per_image / pair_rate + val / encode_rate) + test / encode_rate + startup_s
+        )
         rows.append(
             Projection("swan", dataset, runs, runs * per_run / 3600,
                        f"{epochs} epochs of {train * per_image:,.0f} pairs; {pair_rate:.1f} pairs/s, "
@@ -93,7 +113,10 @@ def swan(config: dict[str, Any], histories: list[dict[str, Any]], metrics: list[
 def dsva(config: dict[str, Any], histories: list[dict[str, Any]], startup_s: float) -> list[Projection]:
     cfg = config["dsva"]
     train, rows = cfg["train"], []
-    train_rate, test_rate = mean_rate(histories, "train_images_per_s"), mean_rate(histories, "test_images_per_s")
+    train_rate, test_rate = (
+        mean_rate(histories, "train_images_per_s"),
+        mean_rate(histories, "test_images_per_s"),
+    )
     seen_test = cfg["seen_test_fraction"]
     for split in cfg["splits"]:
         seen, unseen = (int(k) for k in split.split("/"))
@@ -103,7 +126,9 @@ def dsva(config: dict[str, Any], histories: list[dict[str, Any]], startup_s: flo
         per_epoch = train["batches_per_epoch"] * train["ways"] * train["shots"] / train_rate
         seconds = 0.0
         for test in (zsl_test, gzsl_test):  # the two settings, each a full and a select stage
-            seconds += 2 * train["epochs"] * per_epoch + train["epochs"] * (test + val) / test_rate + 2 * startup_s
+            seconds += (
+                2 * train["epochs"] * per_epoch + train["epochs"] * (test + val) / test_rate + 2 * startup_s
+            )
         runs = 4 * len(cfg["split_seeds"]) * len(cfg["variants"])
         rows.append(
             Projection("dsva", f"rssdivcs {split}", runs, seconds * runs / 4 / 3600,

@@ -87,8 +87,13 @@ def rehearse(workdir: Path, scale: str = "full", cores: str = "all") -> float:
     shutil.copy(REPO / "params.yaml", workdir / "params.yaml")
     start = time.perf_counter()
     overlay = write_overlay(workdir, SCALES[scale])
-    env = {**os.environ, "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
+    env = {
+        **os.environ,
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
+    }
     done = subprocess.run(snakemake_command(workdir, overlay, cores), env=env)
     if done.returncode != 0:
-        raise RsreproError(f"the rehearsal's Snakemake run failed (exit {done.returncode}); its logs: {workdir}/results/logs")
+        raise RsreproError(
+            f"the rehearsal's Snakemake run failed (exit {done.returncode}); its logs: {workdir}/results/logs"
+        )
     return time.perf_counter() - start
