@@ -10,7 +10,14 @@ from tests.tiny_pipeline import TINY, edited
 from tests.workflow_helpers import edit_params, planned_jobs
 
 pytestmark = pytest.mark.slow
-SWAN_DOWNSTREAM = {"swan_evaluate", "swan_aggregate", "swan_report", "headline_metrics", "plot_curves", "index_report"}
+SWAN_DOWNSTREAM = {
+    "swan_evaluate",
+    "swan_aggregate",
+    "swan_report",
+    "headline_metrics",
+    "plot_curves",
+    "index_report",
+}
 
 
 def planned(workdir: Path) -> set[str]:

@@ -13,8 +13,10 @@ from rsrepro.data.prepared import PreparedDataset
 from rsrepro.errors import RsreproError
 from rsrepro.training import augment
 from rsrepro.training.batches import index_batches, load_images
-from rsrepro.training.checkpoint import EpochLoop, fingerprint, fresh_checkpoint_dir, load_torch
+from rsrepro.training.checkpoint import EpochLoop, fresh_checkpoint_dir, load_torch
 from rsrepro.training.device import pick_device, seed_everything
+from rsrepro.training.run import run_fingerprint
+from tests.conftest import write_tiny_prepared
 
 
 def _train(directory: Path, epochs: int = 5, crash_at: int | None = None) -> list[dict[str, float]]:
@@ -38,7 +40,9 @@ def _train(directory: Path, epochs: int = 5, crash_at: int | None = None) -> lis
         scheduler.step()
         return {"loss": loss.item()}
 
-    return loop.run(epochs, train_epoch, lambda epoch: {"val": -abs(model.bias.item() - 0.1 * epoch)})
+    history = loop.run(epochs, train_epoch, lambda epoch: {"val": -abs(model.bias.item() - 0.1 * epoch)})
+    assert all(record.pop("seconds") >= 0 for record in history)  # each epoch's wall time (not repeatable)
+    return history
 
 
 def test_interrupted_training_resumes_to_the_same_result(tmp_path: Path) -> None:
@@ -113,12 +117,28 @@ def test_checkpoints_of_other_settings_are_discarded(tmp_path: Path) -> None:
     assert not (fresh_checkpoint_dir(tmp_path / "ckpt", "settings-b") / "last.pt").exists()
 
 
-def test_fingerprint_changes_with_settings_bytes_and_source_files(tmp_path: Path) -> None:
-    source = tmp_path / "module.py"
-    source.write_text("x = 1\n")
-    base = fingerprint({"lr": 0.1}, b"split", sources=[tmp_path])
-    assert base == fingerprint({"lr": 0.1}, b"split", sources=[tmp_path])
-    assert base != fingerprint({"lr": 0.2}, b"split", sources=[tmp_path])
-    assert base != fingerprint({"lr": 0.1}, b"other", sources=[tmp_path])
-    source.write_text("x = 2\n")
-    assert base != fingerprint({"lr": 0.1}, b"split", sources=[tmp_path])
+def test_a_run_fingerprint_holds_settings_split_data_code_and_inputs(
+    tiny_prepared: Path, tmp_path: Path
+) -> None:
+    data, other_data = (
+        PreparedDataset.load(tiny_prepared),
+        PreparedDataset.load(write_tiny_prepared(tmp_path / "b", size=6)),
+    )
+    split = {"seed": 0, "train": [0, 1], "test": [2]}
+    vocab = tmp_path / "vocab.json"
+    vocab.write_text("[1]")
+
+    def key(**changes):
+        args = {"paper": "lsenet", "variant": "full", "settings": {"epochs": 2}, "split": split, "data": data,
+                "trainer": "rsrepro.lsenet.train", "inputs": [vocab]} | changes  # fmt: skip
+        return run_fingerprint(**args)
+
+    base = key()
+    assert base == key()
+    changed = [
+        key(variant="context"), key(settings={"epochs": 3}), key(split={**split, "test": [3]}),
+        key(data=other_data), key(trainer="rsrepro.swan.train"), key(inputs=[]),
+    ]  # fmt: skip
+    assert base not in changed and len(set(changed)) == len(changed)
+    vocab.write_text("[2]")
+    assert key() != base

@@ -21,7 +21,7 @@ import yaml
 from rsrepro.data.standin import standin_params
 from rsrepro.errors import RsreproError
 from rsrepro.rehearsal.standins import caption_words, write_standins
-from rsrepro.rehearsal.weights import write_weights
+from rsrepro.rehearsal.weights import write_clip, write_weights
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -58,9 +58,10 @@ SCALES = {
 def write_overlay(workdir: Path, scale: Scale) -> Path:
     """Stand-in data and weights under ``workdir``, and ``standins.yaml`` pointing the preset at them."""
     files = write_standins(workdir / "standins", scale.per_class, scale.draw_size)
-    weights = write_weights(workdir / "weights", caption_words(files), scale.clip)
+    weights = write_weights(workdir / "weights", caption_words(files))
     data: dict[str, Any] = standin_params(files)
-    data["pretrained"] = standin_params(weights)
+    clip = write_clip(workdir / "weights" / "clip_rsicd", scale.clip)
+    data["pretrained"] = standin_params(weights) | {"clip_rsicd": {"files": {"snapshot": str(clip)}}}
     if scale.draw_size < 256:
         for name in files:
             data[name]["image_size"] = scale.draw_size
@@ -72,8 +73,9 @@ def write_overlay(workdir: Path, scale: Scale) -> Path:
 
 def snakemake_command(workdir: Path, overlay: Path, cores: str = "all") -> list[str]:
     configs = [str(REPO / "config/paper.yaml"), str(REPO / "config/rehearsal.yaml"), str(overlay)]
+    snakefile = str(REPO / "Snakefile")
     return [
-        sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir),
+        sys.executable, "-m", "snakemake", "--snakefile", snakefile, "--directory", str(workdir),
         "--cores", cores, "--configfile", *configs,
     ]  # fmt: skip
 

@@ -114,14 +114,13 @@ def write_clip(folder: Path, size: str = "vit-b/32", seed: int = 0) -> Path:
     return folder
 
 
-def write_weights(out: Path, words: list[str], clip_size: str = "vit-b/32") -> dict[str, dict[str, Path]]:
-    """Every weight file of the paper preset under ``out/<name>/``: ``{name: {catalog key: path}}``
-    (the CLIP folder under the key ``snapshot``)."""
+def write_weights(out: Path, words: list[str]) -> dict[str, dict[str, Path]]:
+    """The paper preset's weight files under ``out/<name>/``: ``{name: {catalog key: path}}`` (the CLIP
+    folder is :func:`write_clip`'s)."""
     return {
         "vgg16_imagenet": {"weights": write_vgg16(catalog_path(out, "vgg16_imagenet", "weights"))},
         "rsp_resnet50_aid28": {
             "weights": write_rsp_resnet50(catalog_path(out, "rsp_resnet50_aid28", "weights"))
         },
         "glove_840b_300d": {"archive": write_glove(catalog_path(out, "glove_840b_300d", "archive"), words)},
-        "clip_rsicd": {"snapshot": write_clip(out / "clip_rsicd", clip_size)},
     }

@@ -6,12 +6,11 @@ same model, optimiser, scheduler, RNG states and history, so the result equals a
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import random
 import shutil
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -31,20 +30,8 @@ class Stateful(Protocol):
     def load_state_dict(self, state: dict[str, Any]) -> Any: ...
 
 
-def fingerprint(*parts: Any, sources: Iterable[str | Path] = ()) -> str:
-    """Hash of what a run depends on: settings (JSON-able) or raw bytes, and the contents of files
-    (source code, input files; a directory counts as all its ``*.py`` files)."""
-    digest = hashlib.sha256()
-    for part in parts:
-        digest.update(part if isinstance(part, bytes) else json.dumps(part, sort_keys=True).encode())
-    for source in map(Path, sources):
-        for path in sorted(source.rglob("*.py")) if source.is_dir() else [source]:
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
 def fresh_checkpoint_dir(directory: str | Path, key: str, context: DistContext = SINGLE_PROCESS) -> Path:
-    """The checkpoint folder of a run identified by ``key`` (see :func:`fingerprint`).
+    """The checkpoint folder of a run identified by ``key`` (:func:`rsrepro.training.run.run_fingerprint`).
 
     Checkpoints left by a run with another key are deleted: a job rerun after an interruption
     resumes, but a job rerun because its settings, inputs or code changed starts afresh instead of
@@ -105,7 +92,8 @@ class EpochLoop:
     """Run ``n_epochs`` of ``train_epoch(epoch) -> metrics``, optionally ``validate(epoch) -> metrics``.
 
     ``components`` are everything with state (model, optimiser, scheduler...). After each epoch the loop
-    appends ``{"epoch", **train, **val}`` to ``history``, saves ``last.pt`` (all state) and, when
+    appends ``{"epoch", **train, **val, "seconds"}`` (``seconds``: the epoch's wall time) to ``history``,
+    saves ``last.pt`` (all state) and, when
     ``select`` names a validation metric that improved (higher is better), ``best.pt`` (weights of
     ``components["model"]`` only).
     """
@@ -148,9 +136,11 @@ class EpochLoop:
     ) -> list[dict[str, float]]:
         start = self._resume()
         for epoch in range(start, n_epochs):
+            started = time.perf_counter()
             record = {"epoch": epoch, **train_epoch(epoch)}
             if validate is not None:
                 record.update(validate(epoch))
+            record["seconds"] = time.perf_counter() - started
             improved = self.select is not None and record[self.select] > self.best_value()
             self.history.append(record)
             log.info("epoch %d: %s", epoch, {k: round(v, 4) for k, v in record.items()})
