@@ -38,6 +38,8 @@ class PaperTargets(Protocol):
 
     def headlines(self, summary_file: str) -> list[Headline]: ...
 
+    def main_table(self, summary_files: list[str]) -> tuple[str, list[str], list[dict[str, Any]]]: ...
+
 
 PAPERS: dict[str, PaperTargets] = {paper.NAME: paper for paper in (lsenet, swan, dsva)}
 

@@ -55,7 +55,7 @@ rule fetch_pretrained:
     output:
         directory(f"{PRETRAINED}/{{weights}}"),
     params:
-        cfg=lambda w: as_json(fetch_params(config["data"]["pretrained"][w.weights])),
+        cfg=lambda w: as_json(fetch_params(config["data"]["pretrained"].get(w.weights, {}))),
         staging=lambda w: f"{DOWNLOADS}/{w.weights}",
         lock=CHECKSUM_LOCK,
     log:

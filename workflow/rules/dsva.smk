@@ -1,5 +1,6 @@
 # DSVA: attribute collection (features) -> training (per setting, full + select stages) -> per-run metrics
 # -> report.
+from rsrepro.baselines import targets as baseline_targets
 from rsrepro.dsva import SETTINGS, STAGES
 from rsrepro.dsva import targets as dsva_targets
 from rsrepro.dsva.settings import job_train_settings
@@ -119,6 +120,37 @@ rule dsva_summarize:
         tracked(
             "rsrepro dsva-summarize --zsl-full {input.zsl_full} --zsl-select {input.zsl_select}"
             " --gzsl-full {input.gzsl_full} --gzsl-select {input.gzsl_select} --out {output} > {log} 2>&1"
+        )
+
+
+# Baseline: zero-shot classification with the image-text model and class-name prompts, on DSVA's test sets.
+rule dsva_baseline:
+    input:
+        data=f"{PREPARED}/{{dataset}}",
+        split=zero_shot_split("{dataset}", "{split}", "{seed}"),
+        model=lambda w: baseline_targets.image_text_inputs(config, w.dataset)["model"],
+        trained_on=lambda w: baseline_targets.image_text_inputs(config, w.dataset)["trained_on"],
+    output:
+        metrics=f"{RUN}/zero_shot_baseline/metrics.json",
+        scores=f"{RUN}/zero_shot_baseline/test_outputs.npz",
+    params:
+        # a function: the prompt holds "{attribute}"
+        cfg=lambda w: as_json({**config["dsva"]["collection"], **config["dsva"]["baseline"]}),
+        held_out=config["dsva"]["train"]["val_classes"],
+        model=lambda w: baseline_targets.model_option(config, w.dataset),
+        trained_on=lambda w: baseline_targets.trained_on_files(config, w.dataset),
+    log:
+        f"{LOGS}/dsva/{{dataset}}/{{split}}_seed{{seed}}/baseline.log",
+    benchmark:
+        f"{BENCHMARKS}/dsva_baseline/{{dataset}}/{{split}}_seed{{seed}}/baseline.tsv"
+    conda:
+        ENV
+    threads: 1
+    shell:
+        tracked(
+            "rsrepro baseline-zero-shot --prepared {input.data} --split {input.split} {params.model}"
+            " --held-out {params.held_out} --trained-on {params.trained_on} --out {output.metrics}"
+            " --scores {output.scores} --params {params.cfg:q} > {log} 2>&1"
         )
 
 

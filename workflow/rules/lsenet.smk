@@ -1,5 +1,6 @@
 # LSE-Net: one training+evaluation job per dataset x variant x train ratio x split seed, an aggregate per
 # dataset, and the report. File lists come from rsrepro.lsenet.targets (plain, tested functions).
+from rsrepro.baselines import targets as baseline_targets
 from rsrepro.lsenet import targets as lsenet_targets
 
 LSENET = lsenet_targets.LSENET
@@ -57,6 +58,56 @@ rule lsenet_evaluate:
         tracked(
             "rsrepro lsenet-evaluate --test-outputs {input.test_outputs} --history {input.history}"
             " --out {output} > {log} 2>&1"
+        )
+
+
+# Baseline: a linear probe on the image-text model's frozen image features, on the main table's splits.
+rule lsenet_baseline_features:
+    input:
+        prepared=f"{PREPARED}/{{dataset}}",
+        model=lambda w: baseline_targets.image_text_inputs(config, w.dataset)["model"],
+    output:
+        lsenet_targets.probe_features("{dataset}"),
+    params:
+        cfg=lambda w: as_json(config["dsva"]["collection"]),  # a function: the prompt holds "{attribute}"
+        model=lambda w: baseline_targets.model_option(config, w.dataset),
+    log:
+        f"{LOGS}/lsenet/{{dataset}}/baseline_features.log",
+    benchmark:
+        f"{BENCHMARKS}/lsenet_baseline_features/{{dataset}}/baseline_features.tsv"
+    conda:
+        ENV
+    threads: 1
+    shell:
+        tracked(
+            "rsrepro baseline-features --prepared {input.prepared} --out {output} {params.model}"
+            " --params {params.cfg:q} > {log} 2>&1"
+        )
+
+
+rule lsenet_linear_probe:
+    input:
+        prepared=f"{PREPARED}/{{dataset}}",
+        features=lsenet_targets.probe_features("{dataset}"),
+        split=classification_split("{dataset}", "{ratio}", "{seed}"),
+        trained_on=lambda w: baseline_targets.image_text_inputs(config, w.dataset)["trained_on"],
+    output:
+        lsenet_targets.probe_dir("{dataset}", "{ratio}", "{seed}") + "/metrics.json",
+    params:
+        cfg=lambda w: as_json({**config["lsenet"]["baseline"], "model": config["dsva"]["collection"]["model"]}),
+        trained_on=lambda w: baseline_targets.trained_on_files(config, w.dataset),
+    log:
+        f"{LOGS}/lsenet/{{dataset}}/linear_probe_ratio{{ratio}}_seed{{seed}}.log",
+    benchmark:
+        f"{BENCHMARKS}/lsenet_linear_probe/{{dataset}}/linear_probe_ratio{{ratio}}_seed{{seed}}.tsv"
+    conda:
+        ENV
+    threads: 1
+    shell:
+        tracked(
+            "rsrepro baseline-linear-probe --prepared {input.prepared} --features {input.features}"
+            " --split {input.split} --trained-on {params.trained_on} --out {output} --params {params.cfg:q}"
+            " > {log} 2>&1"
         )
 
 

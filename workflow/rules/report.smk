@@ -25,6 +25,25 @@ rule headline_metrics:
         tracked("rsrepro headline-metrics --paper {wildcards.paper} --out {output} {input.summaries} > {log} 2>&1")
 
 
+rule paper_table:
+    input:
+        summaries=lambda w: report_targets.summary_files(config)[w.paper],
+    output:
+        **report_targets.table_files("{paper}"),
+    log:
+        f"{LOGS}/report/table_{{paper}}.log",
+    benchmark:
+        f"{BENCHMARKS}/paper_table/table_{{paper}}.tsv"
+    conda:
+        ENV
+    threads: 1
+    shell:
+        tracked(
+            "rsrepro paper-table --paper {wildcards.paper} --csv {output.csv} --tex {output.tex} {input.summaries}"
+            " > {log} 2>&1"
+        )
+
+
 rule plot_curves:
     input:
         histories=lambda w: PAPERS[w.paper].history_files(config, w.dataset),
@@ -44,6 +63,7 @@ rule plot_curves:
 rule index_report:
     input:
         notebook=notebook("index"),
+        tables=[f for paper in PAPERS for f in report_targets.table_files(paper).values()],  # it links them
         summaries=[f for files in report_targets.summary_files(config).values() for f in files],
     output:
         html=report(

@@ -1,5 +1,6 @@
 # SWAN (ICMR 2023): vocabulary (features), k runs per variant (train, selecting the best-validation
 # checkpoint and encoding the test split with it; evaluate those embeddings), aggregate over runs, report.
+from rsrepro.baselines import targets as baseline_targets
 from rsrepro.swan import targets as swan_targets
 
 SWAN_DIR = swan_targets.SWAN
@@ -102,9 +103,36 @@ rule swan_evaluate:
         )
 
 
+# Baseline: zero-shot retrieval with the image-text model on the official test split.
+rule swan_baseline:
+    input:
+        data=f"{PREPARED}/{{dataset}}",
+        split=lambda w: retrieval_split(w.dataset, config["swan"]["run_seeds"][0]),  # its test: the official
+        model=lambda w: baseline_targets.image_text_inputs(config, w.dataset)["model"],
+        trained_on=lambda w: baseline_targets.image_text_inputs(config, w.dataset)["trained_on"],
+    output:
+        swan_targets.baseline_metrics("{dataset}"),
+    params:
+        cfg=lambda w: as_json(config["dsva"]["collection"]),  # a function: the prompt holds "{attribute}"
+        model=lambda w: baseline_targets.model_option(config, w.dataset),
+        trained_on=lambda w: baseline_targets.trained_on_files(config, w.dataset),
+    log:
+        f"{LOGS}/swan/{{dataset}}/baseline.log",
+    benchmark:
+        f"{BENCHMARKS}/swan_baseline/{{dataset}}/baseline.tsv"
+    conda:
+        ENV
+    threads: 1
+    shell:
+        tracked(
+            "rsrepro baseline-retrieval --prepared {input.data} --split {input.split} {params.model}"
+            " --trained-on {params.trained_on} --out {output} --params {params.cfg:q} > {log} 2>&1"
+        )
+
+
 rule swan_aggregate:
     input:
-        lambda w: swan_targets.run_files(config, w.dataset, "metrics.json"),
+        lambda w: [*swan_targets.run_files(config, w.dataset, "metrics.json"), swan_targets.baseline_metrics(w.dataset)],
     output:
         f"{SWAN_DIR}/{{dataset}}/metrics.json",
     log:

@@ -134,3 +134,10 @@ def zero_shot_split(
         "test_seen": split["test_seen"],
         "test_unseen": sorted(int(i) for i in test_unseen),
     }
+
+
+def held_out_classes(seen: Sequence[int], n: int, seed: int) -> list[int]:
+    """``n`` of the ``seen`` classes, drawn by ``seed``: the pseudo-unseen classes an honest zero-shot
+    protocol validates on (DSVA's select stage, the zero-shot baseline's calibration)."""
+    rng = np.random.default_rng([seed, 11])
+    return sorted(int(c) for c in rng.choice(np.asarray(seen), size=n, replace=False))

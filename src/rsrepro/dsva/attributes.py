@@ -28,6 +28,7 @@ import logging
 import re
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -223,9 +224,12 @@ def clip_rsicd_encoders(model_dir: str, device: torch.device) -> tuple[Callable,
     model, tokenizer = load_clip(model_dir)
     model = model.to(device).eval()
 
+    context = model.config.text_config.max_position_embeddings  # 77: longer captions are cut, as CLIP's
+
     # transformers 5 returns the model outputs, the projected embedding as ``pooler_output``.
     def encode_text(prompts: list[str]) -> torch.Tensor:
-        tokens = tokenizer(prompts, padding=True, return_tensors="pt").to(device)
+        tokens = tokenizer(prompts, padding=True, truncation=True, max_length=context, return_tensors="pt")
+        tokens = tokens.to(device)
         return model.get_text_features(**tokens).pooler_output
 
     return (lambda x: model.get_image_features(pixel_values=x).pooler_output), encode_text
@@ -258,6 +262,7 @@ def fit_image_text(
     model, tokenizer, history = train_image_text(data, images, cfg, device, seed_everything(seed))
     report = {
         "train_images": len(images),
+        "train_files": data.meta["file"].to_numpy()[images].tolist(),  # what a baseline must not test on
         "train_classes": [data.classes[c] for c in np.unique(data.class_idx[images])],
         "history": history,
         "seconds": time.perf_counter() - start,
@@ -298,6 +303,41 @@ def load_image_text(model_dir: Path, device: torch.device) -> tuple[ImageTextMod
     return model.to(device).eval(), WordTokenizer(saved["vocab"], text["max_len"]), saved["tower"]
 
 
+@dataclass(frozen=True)
+class Encoders:
+    """An image-text model's two encoders (image batches, prompt lists -> embeddings), whether its images
+    take CLIP's normalisation, and the embedded model itself (None for clip-rsicd)."""
+
+    image: Callable[[torch.Tensor], torch.Tensor]
+    text: Callable[[list[str]], torch.Tensor]
+    clip_normalisation: bool
+    model: ImageTextModel | None = None
+    tokenizer: WordTokenizer | None = None
+    tower: dict[str, Any] | None = None
+
+
+def image_text_encoders(cfg: dict[str, Any], image_text_dir: Path | None, device: torch.device) -> Encoders:
+    """The collection's image-text model (``cfg["model"]``): the embedded one trained on seen-class
+    captions (its directory), or clip-rsicd (``cfg["clip_model_dir"]``)."""
+    if cfg["model"] != "embedded":
+        encode_image, encode_text = clip_rsicd_encoders(cfg["clip_model_dir"], device)
+        return Encoders(encode_image, encode_text, clip_normalisation=True)
+    if image_text_dir is None:
+        raise RsreproError("the embedded image-text model needs --image-text (the trained model directory)")
+    model, tokenizer, tower = load_image_text(image_text_dir, device)
+
+    def encode_text(prompts: list[str]) -> torch.Tensor:
+        # A prompt of only unknown words has no tokens: it gets a zero embedding (a constant column,
+        # 0 after scaling) instead of an all-padding pass, which would be NaN.
+        ids = tokenizer.encode(prompts, drop_unknown=True).to(device)
+        known = (ids != 0).any(1)
+        out = torch.zeros(len(prompts), model.text_proj.out_features, device=device)
+        out[known] = model.encode_text(ids[known])
+        return out
+
+    return Encoders(model.encode_image, encode_text, False, model, tokenizer, tower)
+
+
 def attribute_prompts(names: Sequence[str], template: str) -> list[str]:
     return [template.format(attribute=n.replace("_", " ")) for n in names]
 
@@ -322,28 +362,10 @@ def collect(
     prompts = attribute_prompts(names, cfg["prompt"])
     plan = collection_rows(split, data.class_idx, cfg["annotation_images_per_unseen_class"], seed)
     report: dict[str, Any] = {"model": cfg["model"], "prompts": prompts, "scaling": cfg["scaling"]}
-    if cfg["model"] == "embedded":
-        if image_text_dir is None:
-            raise RsreproError(
-                "the embedded attribute collector needs --image-text (the trained model directory)"
-            )
-        model, tokenizer, tower = load_image_text(image_text_dir, device)
-        encode_image = model.encode_image
-
-        def encode_text(p: list[str]) -> torch.Tensor:
-            # A prompt of only unknown words has no tokens: it gets a zero embedding (a constant column,
-            # 0 after scaling) instead of an all-padding pass, which would be NaN.
-            ids = tokenizer.encode(p, drop_unknown=True).to(device)
-            known = (ids != 0).any(1)
-            out = torch.zeros(len(p), model.text_proj.out_features, device=device)
-            out[known] = model.encode_text(ids[known])
-            return out
-
-        report["unknown_prompt_words"] = tokenizer.unknown_words(prompts)
-        clip_norm = False
-    else:
-        encode_image, encode_text = clip_rsicd_encoders(cfg["clip_model_dir"], device)
-        clip_norm = True
+    encoders = image_text_encoders(cfg, image_text_dir, device)
+    encode_image, encode_text, clip_norm = encoders.image, encoders.text, encoders.clip_normalisation
+    if encoders.tokenizer is not None:
+        report["unknown_prompt_words"] = encoders.tokenizer.unknown_words(prompts)
     scored = np.unique(np.concatenate([np.asarray(m, dtype=np.int64) for m in plan["rows"].values()]))
     start = time.perf_counter()
     image_emb = embed_images(encode_image, data, scored, cfg["image"], device, cfg["batch_size"], clip_norm)
@@ -370,7 +392,8 @@ def collect(
         report["agreement"] = agreement(matrix, data.class_attributes, seen, unseen)
     with atomic_dir(out_dir) as tmp:
         np.save(tmp / "class_attributes.npy", matrix)
-        if cfg["model"] == "embedded":
-            save_torch({"config": tower, "state": model.image_tower.state_dict()}, tmp / "tower.pt")
+        if encoders.model is not None:
+            tower = {"config": encoders.tower, "state": encoders.model.image_tower.state_dict()}
+            save_torch(tower, tmp / "tower.pt")
         write_json(tmp / "collection.json", report)
     return report

@@ -12,6 +12,7 @@ from rsrepro.io import read_json
 from rsrepro.paths import PREPARED, REPORTS, paper_dir, split_tag, zero_shot_split
 from rsrepro.reports import paper_numbers
 from rsrepro.reports.headline import Headline
+from rsrepro.reports.tables import cell
 
 __all__ = ["VARIANTS"]  # the registry's PaperTargets.VARIANTS
 NAME = "dsva"
@@ -20,6 +21,7 @@ CURVE_METRIC = "loss"  # per-epoch test metrics live in the run's metrics.json (
 # "paper" picks epochs on the test set as the released code does (comparable with the paper's number);
 # "validation" is the honest selection on pseudo-unseen validation classes.
 HEADLINE_PROTOCOLS = ("paper", "validation")
+BASELINE = "zero_shot_baseline"  # its runs' folder and variant name
 DSVA = paper_dir(NAME)
 TRAINING = (("history", "json"), ("model", "pt"))  # what the report reads of a training
 RUN = DSVA + "/{dataset}/{split}_seed{seed}"
@@ -49,11 +51,12 @@ def run_dirs(config: dict[str, Any], dataset: str, setting: str = "zsl") -> list
 
 
 def run_metrics(config: dict[str, Any], dataset: str) -> list[str]:
-    """The summaries of both settings' runs, one per split file and variant."""
+    """The summaries of both settings' runs, one per split file and variant, and the zero-shot
+    baseline's of each split file."""
     return [
         f"{DSVA}/{dataset}/{Path(split_file).stem}/{variant}/metrics.json"
         for split_file in split_files(config, dataset)
-        for variant in config["dsva"]["variants"]
+        for variant in (*config["dsva"]["variants"], BASELINE)
     ]
 
 
@@ -68,7 +71,7 @@ def split_of(tag: str) -> str:
 
 def run_key(metrics_path: str | Path) -> dict[str, Any]:
     """dataset, split, seed and variant of a run from its metrics path."""
-    m = re.search(r"dsva/([^/]+)/(\d+-\d+)_seed(\d+)/([a-z]+)/metrics\.json$", str(metrics_path))
+    m = re.search(r"dsva/([^/]+)/(\d+-\d+)_seed(\d+)/([a-z_]+)/metrics\.json$", str(metrics_path))
     if m is None:
         raise ValueError(f"not a DSVA run metrics path: {metrics_path}")
     dataset, split, seed, variant = m.groups()
@@ -140,7 +143,10 @@ def final_targets(config: dict[str, Any]) -> list[str]:
 
 
 def headlines(summary_file: str) -> list[Headline]:
-    """ZSL accuracy and GZSL H per split, variant and protocol (``dsva/<ds>/metrics.json``)."""
+    """ZSL accuracy and GZSL H per split, variant and protocol (``dsva/<ds>/metrics.json``), beside the
+    zero-shot baseline's on the same split."""
+    means = read_json(summary_file)["mean_over_seeds"]
+    baseline = {(r["dataset"], r["split"]): r for r in means if r["variant"] == BASELINE}
     return [
         Headline(
             paper=NAME,
@@ -151,8 +157,44 @@ def headlines(summary_file: str) -> list[Headline]:
             runs=row["runs"],
             paper_value=paper_numbers.dsva_paper_number(row["dataset"], row["split"], key),
             note="the paper picks epochs on the test set" if row["protocol"] == "validation" else "",
+            baseline=100 * baseline[key_][key]
+            if (key_ := (row["dataset"], row["split"])) in baseline
+            else None,
         )
-        for row in read_json(summary_file)["mean_over_seeds"]
+        for row in means
         if row["protocol"] in HEADLINE_PROTOCOLS
         for key, label in (("zsl", "ZSL"), ("H", "GZSL H"))
     ]
+
+
+def _baseline_value(
+    baseline: dict[tuple[str, str], dict[str, Any]], row: dict[str, Any], key: str
+) -> float | None:
+    found = baseline.get((row["dataset"], row["split"]))
+    return None if found is None else 100 * found[key]
+
+
+def main_table(summary_files: list[str]) -> tuple[str, list[str], list[dict[str, Any]]]:
+    """DSVA's table (percent): per split, the paper's ZSL and GZSL U / S / H, the reproduced variants under
+    each epoch protocol (mean over split seeds) and the zero-shot baseline."""
+    columns = ["split", "ZSL", "U", "S", "H"]
+    rows: list[dict[str, Any]] = [
+        {"group": "paper", "method": "DSVA (paper)", "split": split, "ZSL": cell(n.zsl_paper),
+         **{k: cell(v) for k, v in zip(("U", "S", "H"), n.gzsl_paper, strict=True)}}
+        for split, n in paper_numbers.DSVA_TABLE.items()
+    ]  # fmt: skip
+    for path in summary_files:
+        for r in read_json(path)["mean_over_seeds"]:
+            baseline = r["variant"] == BASELINE
+            method = (
+                "zero-shot image-text model (baseline)"
+                if baseline
+                else f"DSVA, reproduced ({r['variant']}, {r['protocol']} epochs)"
+            )
+            values = {"ZSL": cell(100 * r["zsl"]), **{k: cell(100 * r[k]) for k in ("U", "S", "H")}}
+            group = "baseline" if baseline else "reproduced"
+            rows.append(
+                {"group": group, "method": f"{method}, {r['dataset']}", "split": r["split"], **values}
+            )
+    caption = "Zero-shot scene classification (%): ZSL accuracy on the unseen classes, GZSL U, S and H."
+    return caption, columns, rows

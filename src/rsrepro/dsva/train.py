@@ -40,6 +40,7 @@ import numpy as np
 import torch
 
 from rsrepro.data.prepared import PreparedDataset
+from rsrepro.data.splits import held_out_classes
 from rsrepro.dsva import losses
 from rsrepro.dsva.attributes import require_seen_only
 from rsrepro.dsva.images import image_batch
@@ -113,11 +114,6 @@ def overlaps(split: dict[str, Any], own: dict[str, Any] | None = None) -> dict[s
         "zsl_list": "dataset" if own else "seeded split: train + test_seen",
         "test_seen_images": len(test_seen),
     }
-
-
-def validation_classes(seen: Sequence[int], n: int, seed: int) -> list[int]:
-    rng = np.random.default_rng([seed, 11])
-    return sorted(int(c) for c in rng.choice(np.asarray(seen), size=n, replace=False))
 
 
 def build_model(cfg: dict[str, Any], attributes_dir: Path, data: PreparedDataset) -> DSVA:
@@ -303,7 +299,7 @@ def train(
     val: list[int] = []
     targets = test_images(data, split, setting, excluded, cfg["faithful"])
     if stage == "select":
-        val = validation_classes(seen, cfg["val_classes"], seed)
+        val = held_out_classes(seen, cfg["val_classes"], seed)
         seen = [c for c in seen if c not in val]
         val_images = images[np.isin(class_idx[images], val)]
         images = images[np.isin(class_idx[images], seen)]

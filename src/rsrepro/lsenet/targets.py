@@ -10,6 +10,7 @@ from rsrepro.lsenet import VARIANTS  # noqa: F401 (the registry's PaperTargets.V
 from rsrepro.paths import PLOTS, PREPARED, REPORTS, classification_split, paper_dir, weights_input
 from rsrepro.reports import paper_numbers
 from rsrepro.reports.headline import Headline
+from rsrepro.reports.tables import cell
 
 NAME = "lsenet"
 TITLE = "LSE-Net"
@@ -45,8 +46,24 @@ def checkpoint_dir(dataset: str, variant: str, ratio: float | str, seed: int | s
     return f"{run_dir(dataset, variant, ratio, seed)}/checkpoints"
 
 
+def probe_dir(dataset: str, ratio: float | str, seed: int | str) -> str:
+    """A linear-probe baseline run on one split (rsrepro.baselines.linear_probe)."""
+    return f"{LSENET}/{dataset}/linear_probe/ratio{ratio}_seed{seed}"
+
+
+def probe_features(dataset: str) -> str:
+    return f"{LSENET}/{dataset}/linear_probe/features.npz"
+
+
 def run_metrics(config: dict[str, Any], dataset: str) -> list[str]:
-    return [f"{run_dir(dataset, *run)}/metrics.json" for run in runs(config, dataset)]
+    """Every run's metrics: the variants' and, on the main table's splits, the linear-probe baseline's."""
+    cfg = config["lsenet"]
+    probes = [
+        f"{probe_dir(dataset, ratio, seed)}/metrics.json"
+        for ratio in cfg["train_ratios"][dataset]
+        for seed in cfg["split_seeds"]
+    ]
+    return [f"{run_dir(dataset, *run)}/metrics.json" for run in runs(config, dataset)] + probes
 
 
 def history_files(config: dict[str, Any], dataset: str) -> list[str]:
@@ -122,8 +139,12 @@ def final_targets(config: dict[str, Any]) -> list[str]:
 
 
 def headlines(summary_file: str) -> list[Headline]:
-    """Overall accuracy of the full model per dataset and train ratio (``lsenet/<ds>/summary.json``)."""
+    """Overall accuracy of the full model per dataset and train ratio (``lsenet/<ds>/summary.json``), beside
+    the linear-probe baseline's on the same splits."""
     summary = read_json(summary_file)
+    probe = {
+        row["train_ratio"]: row["oa_mean"] for row in summary["rows"] if row["variant"] == "linear_probe"
+    }
     return [
         Headline(
             paper=NAME,
@@ -133,8 +154,48 @@ def headlines(summary_file: str) -> list[Headline]:
             reproduced=100 * row["oa_mean"],
             runs=row["n_runs"],
             note=paper_numbers.LSENET_RECORDS_NOTE if dataset in paper_numbers.LSENET_RECORDS else "",
+            baseline=100 * probe[row["train_ratio"]] if row["train_ratio"] in probe else None,
         )
         for dataset in summary["datasets"]
         for row in summary["rows"]
         if row["variant"] == "full"
     ]
+
+
+PAPER_COLUMNS = [
+    ("ucm", 0.5),
+    ("ucm", 0.8),
+    ("aid", 0.2),
+    ("aid", 0.5),
+    ("nwpu_resisc45", 0.1),
+    ("nwpu_resisc45", 0.2),
+]
+ROW_NAMES = {"full": "LSE-Net, reproduced", "backbone_gap": "backbone + GAP", "linear_probe": "linear probe"}
+
+
+def main_table(summary_files: list[str]) -> tuple[str, list[str], list[dict[str, Any]]]:
+    """The OA table (percent, mean ± sample std over split seeds): reproduced, baseline and anchor rows,
+    one column per dataset and train ratio (the paper's six, then any other reproduced)."""
+    summaries = [read_json(path) for path in summary_files]
+    found = {(d, r["train_ratio"]) for s in summaries for d in s["datasets"] for r in s["rows"]}
+    keys = PAPER_COLUMNS + sorted(found - set(PAPER_COLUMNS))
+    column = {key: f"{key[0]} {round(100 * key[1])}%" for key in keys}
+    rows: dict[str, dict[str, Any]] = {}
+    for summary in summaries:
+        (dataset,) = summary["datasets"]
+        for r in summary["rows"]:
+            if r["variant"] not in ROW_NAMES:
+                continue
+            group = "reproduced" if r["variant"] == "full" else "baseline"
+            row = rows.setdefault(r["variant"], {"group": group, "method": ROW_NAMES[r["variant"]]})
+            row[column[(dataset, r["train_ratio"])]] = cell(
+                100 * r["oa_mean"], 100 * r["oa_std"], r["n_runs"]
+            )
+    anchors = [
+        {"group": "anchor", "method": f"{name} (fine-tuned; its README)",
+         **{column[k]: cell(v) for k, v in values.items()}}
+        for name, values in paper_numbers.LSENET_ANCHORS.items()
+    ]  # fmt: skip
+    caption = "Overall accuracy (%) per train ratio, mean ± sample std over split seeds. "
+    caption += paper_numbers.LSENET_RECORDS_NOTE + "."
+    return caption, list(column.values()), [*rows.values(), *anchors]

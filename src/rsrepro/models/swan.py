@@ -52,6 +52,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 from torchvision.models.resnet import BasicBlock, ResNet, resnet50
 
 from rsrepro.errors import RsreproError
+from rsrepro.pretrained.torch_weights import load_torch_weights
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ def load_backbone_weights(backbone: nn.Module, path: str | Path) -> None:
     path = Path(path)
     if not path.is_file():
         raise RsreproError(f"backbone weights {path} not found; fetch them with the weights rule first")
-    state = torch.load(path, map_location="cpu", weights_only=True)
+    state = load_torch_weights(path)
     state = state.get("model", state)
     try:
         backbone.load_state_dict(state, strict=True)

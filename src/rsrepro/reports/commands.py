@@ -25,6 +25,13 @@ def add_commands(subparsers: Any) -> None:
     headline.add_argument("summaries", nargs="+", help="the paper's summary files")
     headline.set_defaults(handler=_headline)
 
+    tables = subparsers.add_parser("paper-table", help="a paper's main table as CSV and LaTeX (booktabs)")
+    tables.add_argument("--paper", required=True, help="a paper of rsrepro.papers")
+    tables.add_argument("--csv", type=Path, required=True)
+    tables.add_argument("--tex", type=Path, required=True)
+    tables.add_argument("summaries", nargs="+", help="the paper's summary files")
+    tables.set_defaults(handler=_table)
+
     curves = subparsers.add_parser("plot-curves", help="training curves (mean per variant) as CSV for DVC")
     curves.add_argument("--paper", required=True, help="a paper of rsrepro.papers")
     curves.add_argument("--out", type=Path, required=True)
@@ -49,3 +56,11 @@ def _curves(args: argparse.Namespace) -> None:
     from rsrepro.reports.plot_data import curves, write_csv
 
     write_csv(args.out, curves(args.paper, args.histories))
+
+
+def _table(args: argparse.Namespace) -> None:
+    from rsrepro.papers import paper
+    from rsrepro.reports.tables import write_tables
+
+    caption, columns, rows = paper(args.paper).main_table([str(p) for p in args.summaries])
+    write_tables(args.csv, args.tex, columns, rows, caption)

@@ -24,6 +24,7 @@ class Headline:
     runs: int
     paper_value: float | None = None
     note: str = ""
+    baseline: float | None = None  # the image-text model's baseline on the same splits and metric
 
     @property
     def difference(self) -> float | None:

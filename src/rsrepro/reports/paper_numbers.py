@@ -91,6 +91,22 @@ SWAN_TABLE: dict[str, dict[str, tuple[float, ...]]] = {
 }
 
 
+# Current models on SWAN's benchmarks (research notes; mR, and R@K where published: i2t R@1/5/10, t2i
+# R@1/5/10, mR; None where not published), with the protocol they were measured under.
+SWAN_ANCHORS: dict[str, dict[str, object]] = {
+    "PIR (MM'23)": {"protocol": "trained on the train split", "rsicd": (None,) * 6 + (24.46,),
+                    "rsitmd": (18.14,) + (None,) * 5 + (38.24,)},
+    "RemoteCLIP ViT-B/32": {"protocol": "fine-tuned (RemoteCLIP table 2)", "rsicd": (None,) * 6 + (35.26,),
+                            "rsitmd": (None,) * 6 + (49.38,)},
+    "RemoteCLIP ViT-L/14": {"protocol": "fine-tuned (RemoteCLIP table 2)",
+                            "rsicd": (18.39, 37.42, 51.05, 14.73, 39.93, 56.58, 36.35),
+                            "rsitmd": (28.76, 52.43, 63.94, 23.76, 59.51, 74.73, 50.52)},
+    "GeoRSCLIP-FT": {"protocol": "RS5M pretraining + RET-2 fine-tuning",
+                     "rsicd": (21.13, 41.72, 55.63, 15.59, 41.19, 57.99, 38.87),
+                     "rsitmd": (32.30, 53.32, 67.92, 25.04, 57.88, 74.38, 51.81)},
+}  # fmt: skip
+
+
 @dataclass(frozen=True)
 class DsvaNumbers:
     """One split of DSVA's table: the paper (as the released README quotes it), the README's "repo" row

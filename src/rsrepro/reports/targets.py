@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rsrepro.papers import PAPERS
-from rsrepro.paths import FIGURES, METRICS, PLOTS, REPORTS
+from rsrepro.paths import FIGURES, METRICS, PLOTS, REPORTS, TABLES
 
 
 def summary_files(config: dict[str, Any]) -> dict[str, list[str]]:
@@ -15,6 +15,11 @@ def summary_files(config: dict[str, Any]) -> dict[str, list[str]]:
 
 def curves_file(paper: str, dataset: str) -> str:
     return f"{PLOTS}/curves/{paper}_{dataset}.csv"
+
+
+def table_files(paper: str) -> dict[str, str]:
+    """A paper's main table as CSV and LaTeX."""
+    return {"csv": f"{TABLES}/{paper}.csv", "tex": f"{TABLES}/{paper}.tex"}
 
 
 def plot_files(config: dict[str, Any]) -> list[str]:
@@ -48,4 +53,12 @@ def data_targets(config: dict[str, Any]) -> list[str]:
 def final_targets(config: dict[str, Any]) -> list[str]:
     """What ``rule all`` asks for: the data, every paper's summaries and report, the DVC files, the index."""
     papers = [f for paper in PAPERS.values() for f in paper.final_targets(config)]
-    return data_targets(config) + papers + metrics_files() + plot_files(config) + [f"{REPORTS}/index.html"]
+    tables = [f for name in PAPERS for f in table_files(name).values()]
+    return (
+        data_targets(config)
+        + papers
+        + tables
+        + metrics_files()
+        + plot_files(config)
+        + [f"{REPORTS}/index.html"]
+    )

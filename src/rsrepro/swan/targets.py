@@ -10,6 +10,7 @@ from rsrepro.io import read_json
 from rsrepro.paths import FEATURES, PREPARED, REPORTS, paper_dir, retrieval_split, weights_input
 from rsrepro.reports import paper_numbers
 from rsrepro.reports.headline import Headline
+from rsrepro.reports.tables import cell
 from rsrepro.swan import VARIANTS  # noqa: F401 (the registry's PaperTargets.VARIANTS)
 
 NAME = "swan"
@@ -17,6 +18,7 @@ TITLE = "SWAN"
 CURVE_METRIC = "val_mR"
 SWAN = paper_dir(NAME)
 RUN_FILES = (("history", "json"), ("metrics", "json"), ("test_outputs", "npz"))  # what the report reads
+BASELINE = "zero_shot_baseline"  # its folder and its row in the aggregate
 
 
 def run_dir(dataset: str, variant: str, seed: int | str) -> str:
@@ -47,6 +49,11 @@ def report_runs(config: dict[str, Any]) -> list[dict[str, Any]]:
         for variant in cfg["variants"]
         for seed in cfg["run_seeds"]
     ]
+
+
+def baseline_metrics(dataset: str) -> str:
+    """The zero-shot retrieval baseline's metrics (rsrepro.baselines.retrieval)."""
+    return f"{SWAN}/{dataset}/{BASELINE}/metrics.json"
 
 
 def history_files(config: dict[str, Any], dataset: str) -> list[str]:
@@ -87,8 +94,11 @@ def final_targets(config: dict[str, Any]) -> list[str]:
 
 
 def headlines(summary_file: str) -> list[Headline]:
-    """mR per variant, mean over runs (``swan/<ds>/metrics.json``; the dataset is the folder name)."""
+    """mR per variant, mean over runs (``swan/<ds>/metrics.json``; the dataset is the folder name), beside
+    the zero-shot retrieval baseline's."""
     dataset = Path(summary_file).parent.name
+    summary = read_json(summary_file)
+    baseline = summary.get(BASELINE, {}).get("mean", {}).get("mR")
     return [
         Headline(
             paper=NAME,
@@ -98,6 +108,47 @@ def headlines(summary_file: str) -> list[Headline]:
             reproduced=result["mean"]["mR"],
             runs=result["runs"],
             paper_value=paper_numbers.swan_paper_mr(dataset),
+            baseline=baseline,
         )
-        for variant, result in read_json(summary_file).items()
+        for variant, result in summary.items()
+        if variant != BASELINE
     ]
+
+
+def main_table(summary_files: list[str]) -> tuple[str, list[str], list[dict[str, Any]]]:
+    """SWAN's table (R@K both ways and mR, percent): the paper's rows, the reproduced variants (mean ± std
+    over runs), the zero-shot baseline and current models as anchors, per dataset."""
+    columns = ["dataset", *paper_numbers.SWAN_RECALLS]
+    rows: list[dict[str, Any]] = []
+    for method, by_dataset in paper_numbers.SWAN_TABLE.items():
+        for dataset, values in by_dataset.items():
+            rows.append({"group": "paper", "method": method, "dataset": dataset, **_recall_cells(values)})
+    for path in summary_files:
+        dataset = Path(path).parent.name
+        for variant, result in read_json(path).items():
+            group, name = (
+                ("baseline", result_name(variant))
+                if variant == BASELINE
+                else ("reproduced", f"SWAN, reproduced ({variant})")
+            )
+            cells = {
+                k: cell(result["mean"][k], result["std"][k], result["runs"])
+                for k in paper_numbers.SWAN_RECALLS
+            }
+            rows.append({"group": group, "method": name, "dataset": dataset, **cells})
+    for name, anchor in paper_numbers.SWAN_ANCHORS.items():
+        for dataset in ("rsicd", "rsitmd"):
+            method = f"{name} ({anchor['protocol']})"
+            rows.append(
+                {"group": "anchor", "method": method, "dataset": dataset, **_recall_cells(anchor[dataset])}
+            )
+    caption = "Image-text retrieval (%): R@1/5/10 image-to-text and text-to-image, and their mean mR."
+    return caption, columns, rows
+
+
+def result_name(variant: str) -> str:
+    return "zero-shot image-text model (baseline)" if variant == BASELINE else variant
+
+
+def _recall_cells(values: tuple[float | None, ...]) -> dict[str, str]:
+    return {k: cell(v) for k, v in zip(paper_numbers.SWAN_RECALLS, values, strict=True)}

@@ -40,6 +40,10 @@ NWPU_CLASSES = (
     "terrace", "thermal_power_station", "wetland",
 )  # fmt: skip
 
+CLIP_RSICD_DATA = (
+    "https://raw.githubusercontent.com/arampacha/CLIP-rsicd/0f3abaf052e6689d2ad46abc85bc1df497ff6734/data"
+)
+
 DATASETS: dict[str, Source] = {
     source.name: source
     for source in (
@@ -204,6 +208,23 @@ PRETRAINED: dict[str, Source] = {
                         "https://huggingface.co/stanfordnlp/glove/resolve/1db2080b2d94def6e5b0386a523102f9d8849e9d/"
                         "glove.840B.300d.zip",
                     ),
+                )
+            },
+        ),
+        Source(
+            name="clip_rsicd_split",
+            title="clip-rsicd's training and validation image lists (arampacha/CLIP-rsicd data/)",
+            homepage="https://github.com/arampacha/CLIP-rsicd",
+            # What clip-rsicd saw: the baselines check the test sets against it (contamination).
+            files={
+                key: RemoteFile(
+                    f"textaug_{key}_rsicd.jsonl",
+                    urls=(f"{CLIP_RSICD_DATA}/textaug_{key}_rsicd.jsonl",),
+                    checksum=f"gitblob:{blob}",
+                )
+                for key, blob in (
+                    ("train", "f08d69b64c9d7fe16975b9e9ef08619deb4a9051"),
+                    ("valid", "ea8c3bac5eb3c293cd31d87326f54097001e118b"),
                 )
             },
         ),
