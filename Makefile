@@ -10,7 +10,7 @@ STAMP := $(VENV)/.rsrepro-installed
 # Every recipe runs as in an activated venv: DVC's stage command and the tests call `snakemake` by name.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup reproduce test chromium lint lock data-push data-pull results-push results-pull
+.PHONY: setup reproduce rehearsal test chromium lint lock data-push data-pull results-push results-pull
 
 setup: $(STAMP)
 
@@ -22,6 +22,11 @@ $(STAMP): requirements.lock pyproject.toml
 
 reproduce: $(STAMP)
 	$(BIN)/snakemake --cores all
+
+# The paper preset end to end on stand-in data and random-init weights (results/rehearsal/): each stage's
+# wall time and peak memory, and the full run's projected time and disk. On a GPU node, run it first.
+rehearsal: $(STAMP)
+	$(BIN)/rsrepro rehearsal --workdir results/rehearsal
 
 test: $(STAMP) chromium
 	$(BIN)/python -m pytest

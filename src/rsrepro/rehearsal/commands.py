@@ -28,4 +28,4 @@ def _rehearsal(args: argparse.Namespace) -> None:
     from rsrepro.rehearsal.run import rehearse
 
     seconds = rehearse(args.workdir, args.scale, args.cores)
-    print_report(args.workdir, seconds)
+    print_report(args.workdir, seconds, args.scale)

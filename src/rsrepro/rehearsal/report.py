@@ -91,9 +91,12 @@ def disk_lines(workdir: Path) -> list[str]:
     return lines
 
 
-def print_report(workdir: Path, seconds: float) -> None:
+def print_report(workdir: Path, seconds: float, scale: str) -> None:
     costs = stage_costs(workdir / "results/benchmarks")
     print(f"\nRehearsal of the paper preset: {seconds / 60:.1f} min in all (stand-ins, weights and the DAG)")
+    if scale != "full":
+        print(f"({scale} scale: 64 px images and a narrow CLIP, so the throughputs below are not the paper")
+        print(" resolutions'; `make rehearsal` measures those)")
     print(f"{'stage':28} {'jobs':>5} {'wall s':>9} {'longest s':>10} {'peak MB':>8}")
     for stage, c in sorted(costs.items(), key=lambda item: -item[1]["wall_s"]):
         print(f"{stage:28} {c['jobs']:5d} {c['wall_s']:9.1f} {c['longest_s']:10.1f} {c['peak_mb']:8.0f}")

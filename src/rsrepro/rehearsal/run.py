@@ -20,7 +20,7 @@ import yaml
 
 from rsrepro.data.standin import standin_params
 from rsrepro.errors import RsreproError
-from rsrepro.rehearsal.standins import caption_words, write_standins
+from rsrepro.rehearsal.standins import caption_words, write_clip_rsicd_split, write_standins
 from rsrepro.rehearsal.weights import write_clip, write_weights
 
 REPO = Path(__file__).resolve().parents[3]
@@ -28,9 +28,8 @@ REPO = Path(__file__).resolve().parents[3]
 
 @dataclass(frozen=True)
 class Scale:
-    """How large the stand-ins are. ``full`` keeps the paper preset's resolutions and ViT-B/32;
-    ``reduced`` (the test suite's) draws smaller images, prepares them at 64 px and narrows CLIP, on the
-    same code paths, architectures and file formats otherwise."""
+    """How large the stand-ins are: images per class, the size they are drawn at, the CLIP width, and
+    overrides of the preset (``full``: none, every paper-preset resolution and ViT-B/32)."""
 
     per_class: dict[str, int]
     draw_size: int
@@ -38,18 +37,24 @@ class Scale:
     overrides: dict[str, Any]
 
 
+# The fewest images per class at which every paper ratio leaves a train and a test image (NWPU: 10 %).
+STANDIN_IMAGES = {"ucm": 3, "aid": 3, "nwpu_resisc45": 6, "rsitmd": 3, "rsicd": 3, "rssdivcs": 3}
 SCALES = {
-    # the fewest images per class at which every paper ratio leaves a train and a test image
-    "full": Scale(
-        {"ucm": 3, "aid": 3, "nwpu_resisc45": 6, "rsitmd": 3, "rsicd": 3, "rssdivcs": 3}, 256, "vit-b/32", {}
-    ),
+    "full": Scale(STANDIN_IMAGES, 256, "vit-b/32", {}),
+    # the test suite's: every code path, format and architecture of the preset, on one dataset per
+    # paper (the others' conversion is tested on its own), 64 px images and a narrow CLIP
     "reduced": Scale(
-        {"ucm": 3, "aid": 3, "nwpu_resisc45": 6, "rsitmd": 3, "rsicd": 3, "rssdivcs": 3},
+        STANDIN_IMAGES,
         64,
         "narrow",
         {
-            "lsenet": {"train": {"crop_size": 56}},
-            "swan": {"train": {"resize": 70, "crop": 64}},
+            "lsenet": {
+                "datasets": ["ucm"],
+                "ablation": {"train_ratios": {"ucm": [0.5]}},
+                "train": {"crop_size": 56},
+            },
+            "swan": {"datasets": ["rsitmd"], "train": {"resize": 70, "crop": 64}},
+            "dsva": {"splits": ["60/10"], "variants": ["faithful"]},
         },
     ),
 }
@@ -61,6 +66,9 @@ def write_overlay(workdir: Path, scale: Scale) -> Path:
     weights = write_weights(workdir / "weights", caption_words(files))
     data: dict[str, Any] = standin_params(files)
     clip = write_clip(workdir / "weights" / "clip_rsicd", scale.clip)
+    weights["clip_rsicd_split"] = write_clip_rsicd_split(
+        workdir / "weights" / "clip_rsicd_split", files["rsicd"]["captions"]
+    )
     data["pretrained"] = standin_params(weights) | {"clip_rsicd": {"files": {"snapshot": str(clip)}}}
     if scale.draw_size < 256:
         for name in files:
@@ -84,6 +92,10 @@ def rehearse(workdir: Path, scale: str = "full", cores: str = "all") -> float:
     """Prepare ``workdir`` from scratch and run the paper DAG there; returns the wall time in seconds."""
     if scale not in SCALES:
         raise RsreproError(f"rehearsal scale {scale!r} unknown; choose {', '.join(SCALES)}")
+    if workdir.exists() and any(workdir.iterdir()) and not (workdir / "standins.yaml").is_file():
+        raise RsreproError(
+            f"{workdir} holds files but no earlier rehearsal (standins.yaml): give an empty or new folder"
+        )
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
     shutil.copy(REPO / "params.yaml", workdir / "params.yaml")

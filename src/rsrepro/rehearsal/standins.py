@@ -132,6 +132,24 @@ def write_standins(out: Path, per_class: dict[str, int], size: int = 256, seed: 
     return files
 
 
+def write_clip_rsicd_split(out: Path, rsicd_captions: Path) -> dict[str, Path]:
+    """clip-rsicd's ``textaug_{train,valid}_rsicd.jsonl`` for the RSICD stand-in: its train and val images,
+    one ``{"filename": "rsicd_images/<name>", "captions": [...]}`` per line, as arampacha/CLIP-rsicd
+    publishes them (clip-rsicd trained on the same split the paper's RSICD test holds out)."""
+    images = json.loads(rsicd_captions.read_text())["images"]
+    out.mkdir(parents=True, exist_ok=True)
+    files = {}
+    for key, split in (("train", "train"), ("valid", "val")):
+        lines = [
+            json.dumps({"filename": f"rsicd_images/{image['filename']}",
+                        "captions": [s["raw"] for s in image["sentences"]]})
+            for image in images if image["split"] == split
+        ]  # fmt: skip
+        files[key] = out / f"textaug_{key}_rsicd.jsonl"
+        files[key].write_text("\n".join(lines) + "\n")
+    return files
+
+
 def caption_words(files: dict[str, dict]) -> list[str]:
     """Every token of the stand-ins' captions (what a vocabulary built from them can hold)."""
     with zipfile.ZipFile(files["rsitmd"]["archive"]) as archive:
