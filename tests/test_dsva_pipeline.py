@@ -230,6 +230,7 @@ def test_snakemake_dry_run_lists_dsva_jobs():
         "dsva_collect_attributes": "3",
         "dsva_train": "24",
         "dsva_summarize": "6",
+        "dsva_baseline": "3",
         "dsva_aggregate": "1",
         "dsva_report": "1",
     }

@@ -106,7 +106,7 @@ def test_paper_dry_run_is_offline() -> None:
     for rule, count in (
         ("fetch_dataset", 6),
         ("prepare_real", 6),
-        ("fetch_pretrained", 3),  # VGG-16 (LSE-Net), RSP ResNet-50 (SWAN), GloVe: what the jobs use
+        ("fetch_pretrained", 4),  # VGG-16 (LSE-Net), RSP ResNet-50 (SWAN), GloVe, clip-rsicd's split lists
         ("fetch_clip", 1),  # clip-rsicd (DSVA); -v2 only where a clip_model_dir points at it
     ):
         assert f"{rule}" in done.stdout and any(

@@ -52,11 +52,11 @@ def test_the_report_projects_every_paper_from_the_measured_rates(
     rows = projections(workdir, stage_costs(workdir / "results/benchmarks"))
     assert {r.paper for r in rows} == {"lsenet", "swan", "dsva"}
     assert all(r.hours > 0 and r.runs > 0 for r in rows)
-    config = paper_config()  # LSE-Net: 5 seeds x 2 ratios per dataset, plus AID's 3 ablation variants
+    config = paper_config()  # LSE-Net: 2 variants x 5 seeds x 2 ratios per dataset, + AID's 2 ablation ones
     assert {r.setting: r.runs for r in rows if r.paper == "lsenet"} == {
-        "ucm": 10,
-        "aid": 13,
-        "nwpu_resisc45": 10,
+        "ucm": 20,
+        "aid": 22,
+        "nwpu_resisc45": 20,
     }
     assert len(config["lsenet"]["split_seeds"]) == 5
     print_report(workdir, seconds, "reduced")
@@ -74,7 +74,9 @@ def test_the_projection_scales_with_the_schedule() -> None:
     base = projection.lsenet(config, histories, startup_s=0.0)
     longer = {**config, "lsenet": {**config["lsenet"], "train": {**config["lsenet"]["train"], "epochs": 76}}}
     doubled = projection.lsenet(longer, histories, startup_s=0.0)
-    ucm = config["lsenet"]["train"]["epochs"] * (0.5 + 0.8) * 2100 / 10 * 5 + (0.5 + 0.2) * 2100 / 20 * 5
+    runs = 5 * 2  # per ratio: split seeds x variants (full, backbone_gap)
+    epochs = config["lsenet"]["train"]["epochs"]
+    ucm = runs * (epochs * (0.5 + 0.8) * 2100 / 10 + (0.5 + 0.2) * 2100 / 20)
     assert base[0].hours == pytest.approx(ucm / 3600)
     assert all(d.hours > b.hours for d, b in zip(doubled, base, strict=True))
 

@@ -15,6 +15,7 @@ SWAN_DOWNSTREAM = {
     "swan_aggregate",
     "swan_report",
     "headline_metrics",
+    "paper_table",
     "plot_curves",
     "index_report",
 }

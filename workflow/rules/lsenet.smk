@@ -92,7 +92,8 @@ rule lsenet_linear_probe:
         split=classification_split("{dataset}", "{ratio}", "{seed}"),
         trained_on=lambda w: baseline_targets.image_text_inputs(config, w.dataset)["trained_on"],
     output:
-        lsenet_targets.probe_dir("{dataset}", "{ratio}", "{seed}") + "/metrics.json",
+        metrics=lsenet_targets.probe_file("{dataset}", "{ratio}", "{seed}", "metrics.json"),
+        logits=lsenet_targets.probe_file("{dataset}", "{ratio}", "{seed}", "test_outputs.npz"),
     params:
         cfg=lambda w: as_json({**config["lsenet"]["baseline"], "model": config["dsva"]["collection"]["model"]}),
         trained_on=lambda w: baseline_targets.trained_on_files(config, w.dataset),
@@ -106,8 +107,8 @@ rule lsenet_linear_probe:
     shell:
         tracked(
             "rsrepro baseline-linear-probe --prepared {input.prepared} --features {input.features}"
-            " --split {input.split} --trained-on {params.trained_on} --out {output} --params {params.cfg:q}"
-            " > {log} 2>&1"
+            " --split {input.split} --trained-on {params.trained_on} --out {output.metrics}"
+            " --logits {output.logits} --params {params.cfg:q} > {log} 2>&1"
         )
 
 

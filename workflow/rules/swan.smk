@@ -111,7 +111,8 @@ rule swan_baseline:
         model=lambda w: baseline_targets.image_text_inputs(config, w.dataset)["model"],
         trained_on=lambda w: baseline_targets.image_text_inputs(config, w.dataset)["trained_on"],
     output:
-        swan_targets.baseline_metrics("{dataset}"),
+        metrics=swan_targets.baseline_metrics("{dataset}"),
+        embeddings=swan_targets.baseline_outputs("{dataset}"),
     params:
         cfg=lambda w: as_json(config["dsva"]["collection"]),  # a function: the prompt holds "{attribute}"
         model=lambda w: baseline_targets.model_option(config, w.dataset),
@@ -126,7 +127,8 @@ rule swan_baseline:
     shell:
         tracked(
             "rsrepro baseline-retrieval --prepared {input.data} --split {input.split} {params.model}"
-            " --trained-on {params.trained_on} --out {output} --params {params.cfg:q} > {log} 2>&1"
+            " --trained-on {params.trained_on} --out {output.metrics} --embeddings {output.embeddings}"
+            " --params {params.cfg:q} > {log} 2>&1"
         )
 
 

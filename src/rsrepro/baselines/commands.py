@@ -33,6 +33,7 @@ def add_commands(subparsers: Any) -> None:
     retrieval.add_argument("--split", type=Path, required=True, help="retrieval split JSON")
     retrieval.add_argument("--trained-on", **trained_on)
     retrieval.add_argument("--out", type=Path, required=True, help="metrics.json to write")
+    retrieval.add_argument("--embeddings", type=Path, required=True, help="test_outputs.npz to write")
 
     features = command("baseline-features", "the image-text model's image features of a dataset", _features)
     features.add_argument("--out", type=Path, required=True, help=".npz to write")
@@ -44,6 +45,7 @@ def add_commands(subparsers: Any) -> None:
     probe.add_argument("--split", type=Path, required=True, help="classification split JSON")
     probe.add_argument("--trained-on", **trained_on)
     probe.add_argument("--out", type=Path, required=True, help="metrics.json to write")
+    probe.add_argument("--logits", type=Path, required=True, help="test_outputs.npz to write")
 
 
 def _zero_shot(args: argparse.Namespace) -> None:
@@ -75,7 +77,9 @@ def _retrieval(args: argparse.Namespace) -> None:
 
     use_threads(args.threads)
     data, device = PreparedDataset.load(args.prepared), pick_device(args.params["device"])
-    retrieval_baseline(data, args.split, args.params, args.image_text, args.trained_on, args.out, device)
+    retrieval_baseline(
+        data, args.split, args.params, args.image_text, args.trained_on, args.out, args.embeddings, device
+    )
 
 
 def _features(args: argparse.Namespace) -> None:
@@ -93,5 +97,11 @@ def _probe(args: argparse.Namespace) -> None:
     from rsrepro.data.prepared import PreparedDataset
 
     linear_probe(
-        PreparedDataset.load(args.prepared), args.features, args.split, args.trained_on, args.params, args.out
+        PreparedDataset.load(args.prepared),
+        args.features,
+        args.split,
+        args.trained_on,
+        args.params,
+        args.out,
+        args.logits,
     )

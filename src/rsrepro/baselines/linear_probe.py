@@ -59,7 +59,9 @@ def linear_probe(
     trained_on: list[Path],
     cfg: dict[str, Any],
     out: Path,
+    out_logits: Path,
 ) -> dict[str, Any]:
+    """``metrics.json`` and the test logits (``test_outputs.npz``, as an LSE-Net run's) of one split."""
     features = np.load(features_file)["features"]
     split = read_json(split_file)
     train, test = np.asarray(split["train"]), np.asarray(split["test"])
@@ -70,7 +72,9 @@ def linear_probe(
         x_train, torch.from_numpy(data.class_idx[train]), data.num_classes, cfg["weight_decay"]
     )
     with torch.no_grad():
-        predicted = model(x_test).argmax(1).numpy()
+        logits = model(x_test).numpy()
+    labels = data.class_idx[test]
+    write_outputs(out_logits, logits=logits, labels=labels, index=test, classes=np.array(data.classes))
     metrics = {
         "dataset": data.name,
         "variant": "linear_probe",
@@ -81,7 +85,7 @@ def linear_probe(
         "n_train": len(train),
         "n_test": len(test),
         "classes": data.classes,
-        **classification_metrics(data.class_idx[test], predicted, data.num_classes),
+        **classification_metrics(labels, logits.argmax(1), data.num_classes),
         **overlap(data.meta["file"].to_numpy()[test], training_files(trained_on)),
     }
     write_json(out, metrics)

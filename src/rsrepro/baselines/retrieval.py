@@ -20,6 +20,7 @@ from rsrepro.dsva.attributes import embed_images, image_text_encoders
 from rsrepro.io import read_json, write_json
 from rsrepro.metrics.retrieval import retrieval_metrics
 from rsrepro.training.batches import index_batches
+from rsrepro.training.run import write_outputs
 
 
 def retrieval_baseline(
@@ -29,9 +30,11 @@ def retrieval_baseline(
     image_text_dir: Path | None,
     trained_on: list[Path],
     out: Path,
+    out_embeddings: Path,
     device: torch.device,
 ) -> dict[str, Any]:
-    """``cfg``: the attribute collection's section (model, image sizes, batch size)."""
+    """``metrics.json`` and the test embeddings (``test_outputs.npz``, as a SWAN run's); ``cfg``: the
+    attribute collection's section (model, image sizes, batch size)."""
     encoders = image_text_encoders(cfg, image_text_dir, device)
     test = np.asarray(read_json(split_file)["test"])
     images = embed_images(
@@ -45,6 +48,14 @@ def retrieval_baseline(
             for batch in index_batches(np.arange(len(captions)), cfg["batch_size"], shuffle=False)
         ])  # fmt: skip
     scenes = data.meta["scene"].to_numpy(dtype=str)[test]
+    write_outputs(
+        out_embeddings,
+        images=images,
+        captions=texts.numpy(),
+        image_index=test,
+        caption_image=caption_image,
+        scenes=scenes,
+    )
     metrics = {
         "variant": "zero_shot_baseline",  # a row of SWAN's aggregate (no training, so no seeds)
         "seed": None,

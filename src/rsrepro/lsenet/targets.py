@@ -46,9 +46,9 @@ def checkpoint_dir(dataset: str, variant: str, ratio: float | str, seed: int | s
     return f"{run_dir(dataset, variant, ratio, seed)}/checkpoints"
 
 
-def probe_dir(dataset: str, ratio: float | str, seed: int | str) -> str:
-    """A linear-probe baseline run on one split (rsrepro.baselines.linear_probe)."""
-    return f"{LSENET}/{dataset}/linear_probe/ratio{ratio}_seed{seed}"
+def probe_file(dataset: str, ratio: float | str, seed: int | str, name: str) -> str:
+    """A file of the linear-probe baseline run on one split (rsrepro.baselines.linear_probe)."""
+    return f"{LSENET}/{dataset}/linear_probe/ratio{ratio}_seed{seed}/{name}"
 
 
 def probe_features(dataset: str) -> str:
@@ -59,7 +59,7 @@ def run_metrics(config: dict[str, Any], dataset: str) -> list[str]:
     """Every run's metrics: the variants' and, on the main table's splits, the linear-probe baseline's."""
     cfg = config["lsenet"]
     probes = [
-        f"{probe_dir(dataset, ratio, seed)}/metrics.json"
+        probe_file(dataset, ratio, seed, "metrics.json")
         for ratio in cfg["train_ratios"][dataset]
         for seed in cfg["split_seeds"]
     ]

@@ -56,6 +56,11 @@ def baseline_metrics(dataset: str) -> str:
     return f"{SWAN}/{dataset}/{BASELINE}/metrics.json"
 
 
+def baseline_outputs(dataset: str) -> str:
+    """Its test embeddings, in a SWAN run's ``test_outputs.npz`` layout."""
+    return f"{SWAN}/{dataset}/{BASELINE}/test_outputs.npz"
+
+
 def history_files(config: dict[str, Any], dataset: str) -> list[str]:
     return run_files(config, dataset, "history.json")
 
