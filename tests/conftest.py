@@ -82,3 +82,48 @@ def tiny_swan_dataset(tmp_path_factory) -> Path:
     captions = vocabulary_captions(data.captions, data.meta["official_split"], "train")
     build_vocabulary(captions, min_count=2).save(root / "vocab.json")
     return root
+
+
+# The tests of the shared tiny pipeline live in tests/pipeline/: one xdist worker runs them all, in turn
+# (they edit the run and put it back), so it is built once. Every other test module is a unit of its own.
+PIPELINE_TESTS = "tests/pipeline/"
+# The longest units (measured with --durations) start first, so that no worker runs one alone at the end.
+LONGEST_FIRST = (
+    PIPELINE_TESTS,
+    "tests/test_rehearsal.py",
+    "tests/test_slurm_cluster.py",
+    "tests/test_ddp_commands.py",
+)
+
+
+def work_unit(nodeid: str) -> str:
+    path = nodeid.split("::", 1)[0]
+    return PIPELINE_TESTS if path.startswith(PIPELINE_TESTS) else path
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    stray = [
+        item.nodeid
+        for item in items
+        if "tiny_pipeline" in getattr(item, "fixturenames", ()) and work_unit(item.nodeid) != PIPELINE_TESTS
+    ]
+    if stray:
+        raise pytest.UsageError(f"move the tests that use tiny_pipeline into {PIPELINE_TESTS}: {stray}")
+
+    def rank(item: pytest.Item) -> int:
+        unit = work_unit(item.nodeid)
+        return LONGEST_FIRST.index(unit) if unit in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: the order within a unit stays
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """``pytest -n N``: whole work units (:func:`work_unit`) per worker, handed out in collection order."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class WorkUnitScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return work_unit(nodeid)
+
+    config.option.loadscopereorder = False  # keep LONGEST_FIRST's order
+    return WorkUnitScheduling(config, log)

@@ -9,13 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from rsrepro.config import ParamsError, load_schema, validate_params
 from rsrepro.dsva.settings import train_settings
 from rsrepro.workflow import as_json
 from tests.test_paper_preset import merged_paper_config
-from tests.workflow_helpers import planned_jobs, write_params
 
 REPO = Path(__file__).resolve().parents[1]
 SPLITS = ("40/30", "50/20", "60/10")
@@ -125,21 +123,3 @@ def test_one_override_changes_one_jobs_params_only() -> None:
     changed["dsva"]["settings"]["50/20"]["gzsl"]["loss"]["l_regular"] = 1e-3
     after = {job: as_json(train_settings(changed["dsva"], *job)) for job in jobs}
     assert [job for job in jobs if before[job] != after[job]] == [("50/20", "gzsl")]
-
-
-@pytest.mark.slow
-def test_a_settings_override_reruns_its_split_and_setting_only(tiny_pipeline: Path) -> None:
-    params_file = tiny_pipeline / "params.yaml"
-    original = yaml.safe_load(params_file.read_text())
-    edited = copy.deepcopy(original)
-    try:
-        edited["dsva"]["settings"] = {"50/20": {"gzsl": {"cs_gamma_score": 0.4}}}  # a split the run lacks
-        write_params(tiny_pipeline, edited)
-        assert planned_jobs(tiny_pipeline) == {}
-        edited["dsva"]["settings"] = {"60/10": {"gzsl": {"cs_gamma_score": 0.4}}}
-        write_params(tiny_pipeline, edited)
-        jobs = planned_jobs(tiny_pipeline)
-        assert jobs["dsva_train"] == 2  # the GZSL run's full and select stages; the ZSL run stays
-        assert jobs["dsva_summarize"] == 1
-    finally:
-        write_params(tiny_pipeline, original)

@@ -36,14 +36,3 @@ def test_atomic_writes_follow_the_umask(tmp_path: Path, mask: int, file_mode: in
             (tmp / "inside.txt").write_text("x")
     assert mode(tmp_path / "a.json") == mode(tmp_path / "b.bin") == file_mode
     assert mode(tmp_path / "folder") == dir_mode
-
-
-@pytest.mark.slow
-def test_a_whole_run_under_umask_022_is_readable_by_everyone(tiny_pipeline: Path) -> None:
-    # build_tiny_pipeline runs Snakemake under umask 022 (tests/tiny_pipeline.py)
-    private = [
-        str(path.relative_to(tiny_pipeline))
-        for path in [tiny_pipeline / "results", *(tiny_pipeline / "results").rglob("*")]
-        if not path.is_symlink() and mode(path) & 0o044 != 0o044
-    ]
-    assert private == []

@@ -94,7 +94,7 @@ def test_dvc_metrics_and_plot_files(tiny_pipeline: Path) -> None:
 def test_index_notebook_runs_standalone_with_its_defaults(tiny_pipeline: Path, monkeypatch, tmp_path) -> None:
     monkeypatch.chdir(tiny_pipeline)
     out = tmp_path / "index.html"
-    render_report(Path(__file__).parents[1] / "notebooks/index.ipynb", tmp_path / "index.ipynb", out, {})
+    render_report(Path(__file__).parents[2] / "notebooks/index.ipynb", tmp_path / "index.ipynb", out, {})
     assert out.read_text().count("<tr>") >= 6
 
 
