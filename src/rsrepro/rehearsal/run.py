@@ -48,9 +48,9 @@ SCALES = {
         64,
         "narrow",
         {
-            "lsenet": {
+            "lsenet": {  # the ablation variants are the full model with a branch off (unit-tested)
                 "datasets": ["ucm"],
-                "ablation": {"train_ratios": {"ucm": [0.5]}},
+                "ablation": {"variants": []},
                 "train": {"crop_size": 56},
             },
             "swan": {"datasets": ["rsitmd"], "train": {"resize": 70, "crop": 64}},
