@@ -29,6 +29,13 @@ def test_every_training_command_runs_the_shared_augmentation() -> None:
         assert "rsrepro/training/augment.py" in files(f"rsrepro launch --gpus 0 -- {paper}-train")
 
 
+def test_the_code_hasher_itself_reruns_no_training() -> None:
+    # the trainers run codegraph for their checkpoints' fingerprint, which decides resuming, not results
+    for command in ("lsenet-train", "swan-train", "dsva-train"):
+        parts = job_code(f"rsrepro {command}")
+        assert "rsrepro/training/run.py" in parts and "rsrepro/codegraph.py" not in parts, command
+
+
 def test_relative_imports_and_parent_packages_are_followed() -> None:
     synthetic = files("rsrepro prepare-synthetic --out x")
     for module in ("__init__", "scenes", "canvas", "captions", "attributes"):  # `from .x import` in render

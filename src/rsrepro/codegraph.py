@@ -23,8 +23,10 @@ from pathlib import Path
 
 PACKAGE = "rsrepro"
 PACKAGE_ROOT = Path(__file__).resolve().parent
+SELF = Path(__file__).resolve()
 
 
+@cache
 def module_file(module: str) -> Path | None:
     """The source file of an ``rsrepro`` module or package (None for anything else)."""
     parts = module.split(".")
@@ -67,6 +69,12 @@ def imported_modules(nodes: Iterable[ast.AST], importer: str, is_package: bool) 
     return {name for name in found if module_file(name) is not None}
 
 
+@cache
+def _module_imports(module: str, path: Path) -> frozenset[str]:
+    """What one module imports (the graph's edges: each module is read once per process)."""
+    return frozenset(imported_modules([_tree(path)], module, path.name == "__init__.py"))
+
+
 def with_parent_packages(module: str) -> list[str]:
     """``a.b.c`` -> ``a``, ``a.b``, ``a.b.c``: importing a module runs its packages' ``__init__``."""
     parts = module.split(".")
@@ -83,8 +91,7 @@ def import_closure(modules: Iterable[str]) -> list[Path]:
         if module in seen or path is None:
             continue
         seen.add(module)
-        imports = imported_modules([_tree(path)], module, path.name == "__init__.py")
-        todo += [name for imported in imports for name in with_parent_packages(imported)]
+        todo += [name for edge in _module_imports(module, path) for name in with_parent_packages(edge)]
     return sorted(path for path in map(module_file, seen) if path is not None)
 
 
@@ -159,7 +166,8 @@ def code_parts(entry: tuple[Path, str] | None = None, modules: Iterable[str] = (
         roots |= imported_modules(nodes, name, path.name == "__init__.py")
         parts[f"{_relative(path)}:{function}"] = hashlib.sha256(normalised(nodes).encode()).hexdigest()
     for path in import_closure(roots):
-        if entry is None or path != entry[0]:
+        # this module only hashes code (a checkpoint's fingerprint): editing it changes no job's result
+        if path != SELF and (entry is None or path != entry[0]):
             parts[_relative(path)] = _file_digest(path)
     return parts
 
