@@ -48,11 +48,7 @@ SCALES = {
         64,
         "narrow",
         {
-            "lsenet": {  # the ablation variants are the full model with a branch off (unit-tested)
-                "datasets": ["ucm"],
-                "ablation": {"variants": []},
-                "train": {"crop_size": 56},
-            },
+            "lsenet": {"datasets": ["ucm"], "train": {"crop_size": 56}},
             "swan": {"datasets": ["rsitmd"], "train": {"resize": 70, "crop": 64}},
             "dsva": {"splits": ["60/10"], "variants": ["faithful"]},
         },
