@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rsrepro.data.sources.catalog import SOURCES
 from rsrepro.paths import PRETRAINED, paper_dir, weights_input
 
 CLIP_SPLIT = f"{PRETRAINED}/clip_rsicd_split"  # clip-rsicd's published training and validation lists
@@ -25,7 +26,7 @@ def trained_on_files(config: dict[str, Any], dataset: str) -> list[str]:
     """The files the ``--trained-on`` option reads (inside the ``trained_on`` inputs)."""
     if config["dsva"]["collection"]["model"] == "embedded":
         return [f"{image_text_inputs(config, dataset)['model'][0]}/training.json"]
-    return [f"{CLIP_SPLIT}/textaug_{split}_rsicd.jsonl" for split in ("train", "valid")]
+    return [f"{CLIP_SPLIT}/{remote.name}" for remote in SOURCES["clip_rsicd_split"].files.values()]
 
 
 def model_option(config: dict[str, Any], dataset: str) -> str:

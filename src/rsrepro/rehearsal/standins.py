@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from rsrepro.data.sources.catalog import DATASETS
+from rsrepro.data.sources.catalog import DATASETS, SOURCES
 from rsrepro.data.standin import (
     CaptionedImage,
     Sentence,
@@ -145,7 +145,7 @@ def write_clip_rsicd_split(out: Path, rsicd_captions: Path) -> dict[str, Path]:
                         "captions": [s["raw"] for s in image["sentences"]]})
             for image in images if image["split"] == split
         ]  # fmt: skip
-        files[key] = out / f"textaug_{key}_rsicd.jsonl"
+        files[key] = out / SOURCES["clip_rsicd_split"].files[key].name
         files[key].write_text("\n".join(lines) + "\n")
     return files
 
