@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
-from rsrepro import codegraph
+from rsrepro import codegraph, workflow
 from rsrepro.workflow import command_names, job_code, tracked
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
@@ -62,6 +63,28 @@ def test_the_fingerprint_leads_the_shell_command_as_a_no_op() -> None:
     shell = tracked(command)
     assert shell.startswith(": code ") and shell.endswith("; " + command)
     assert shell != tracked("rsrepro lsenet-aggregate --out {output} {input} > {log} 2>&1")
+
+
+def test_cached_fingerprints_equal_computed_ones_and_are_read_back_from_disk(tmp_path, monkeypatch) -> None:
+    command = "rsrepro swan-aggregate --out {output} {input} > {log} 2>&1"
+    uncached = tracked(command)
+    cache = tmp_path / ".snakemake" / "code.json"
+    monkeypatch.setattr(workflow, "_fingerprints", workflow.FingerprintCache(cache))
+    assert tracked(command) == uncached
+    # a new Snakemake process reads it back and computes nothing
+    monkeypatch.setattr(workflow, "_fingerprints", workflow.FingerprintCache(cache))
+    monkeypatch.setattr(workflow, "job_code", lambda *a: pytest.fail("recomputed a cached fingerprint"))
+    assert tracked(command) == uncached
+
+
+def test_cached_fingerprints_of_other_sources_are_dropped(tmp_path) -> None:
+    cache = tmp_path / "code.json"
+    cache.write_text(json.dumps({"sources": "before an edit", "entries": {"rsrepro x": "stale"}}))
+    assert workflow.FingerprintCache(cache).entries == {}
+    current = workflow.FingerprintCache(cache)
+    current.get("rsrepro x", lambda: "fresh")
+    stored = json.loads(cache.read_text())
+    assert stored == {"sources": workflow.sources_digest(), "entries": {"rsrepro x": "fresh"}}
 
 
 def digest(tmp_path: Path, name: str, source: str) -> str:

@@ -6,10 +6,12 @@ Where things live is :mod:`rsrepro.paths`; what each paper adds to the DAG is it
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
 import sys
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -73,7 +75,67 @@ def tracked(command: str, notebook: str | None = None) -> str:
     a change of behaviour anywhere in that code reruns exactly these jobs, and ``snakemake -n`` /
     ``--list-changes code`` say so. Comments, docstrings and formatting leave the hash as it is.
     """
-    return f": code {codegraph.fingerprint(job_code(command, notebook))}; {command}"
+    return f": code {code_fingerprint(command, notebook)}; {command}"
+
+
+def code_fingerprint(command: str, notebook: str | None = None) -> str:
+    """The fingerprint of :func:`job_code`, from the cache when :func:`cache_fingerprints` set one."""
+    if _fingerprints is None:
+        return codegraph.fingerprint(job_code(command, notebook))
+    key = command if notebook is None else f"{command}\0{notebook}\0{_digest(Path(notebook).read_bytes())}"
+    return _fingerprints.get(key, lambda: codegraph.fingerprint(job_code(command, notebook)))
+
+
+class FingerprintCache:
+    """Code fingerprints by command, kept on disk while rsrepro's sources stay byte for byte the same.
+
+    Reading the import graph of every rule takes about a second, which every Snakemake start (a no-op
+    rerun, each SLURM job step) would pay again; hashing the sources' bytes takes milliseconds.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.sources = sources_digest()
+        try:
+            stored = json.loads(path.read_text())
+        except (OSError, ValueError):
+            stored = {}
+        current = stored.get("sources") == self.sources
+        self.entries: dict[str, str] = stored.get("entries", {}) if current else {}
+
+    def get(self, key: str, compute: Callable[[], str]) -> str:
+        if key not in self.entries:
+            self.entries[key] = compute()
+            self._save()
+        return self.entries[key]
+
+    def _save(self) -> None:
+        if sources_digest() != self.sources:  # edited while being read: the fingerprints may be of either
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"sources": self.sources, "entries": self.entries}, sort_keys=True))
+        os.replace(tmp, self.path)  # atomic: Snakemake processes sharing a working directory may race
+
+
+_fingerprints: FingerprintCache | None = None
+
+
+def cache_fingerprints(path: str | Path) -> None:
+    """Keep :func:`tracked`'s fingerprints in ``path`` (the Snakefile passes one under ``.snakemake/``)."""
+    global _fingerprints
+    _fingerprints = FingerprintCache(Path(path))
+
+
+def sources_digest() -> str:
+    """A hash of the bytes of every rsrepro source file (what job fingerprints are read from)."""
+    files = sorted(codegraph.PACKAGE_ROOT.rglob("*.py"))
+    named = (f"{p.relative_to(codegraph.PACKAGE_ROOT)}\0".encode() + p.read_bytes() for p in files)
+    return _digest(sys.version.encode() + b"".join(named))  # syntax trees are read as this Python reads them
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def fetch_params(section: dict[str, Any]) -> dict[str, Any]:

@@ -27,7 +27,14 @@ from rsrepro.paths import (
     weights_input,
     zero_shot_split,
 )
-from rsrepro.workflow import as_json, fetch_params, notebook, put_interpreter_on_path, tracked
+from rsrepro.workflow import (
+    as_json,
+    cache_fingerprints,
+    fetch_params,
+    notebook,
+    put_interpreter_on_path,
+    tracked,
+)
 
 try:
     validate_params(config, load_schema(Path(workflow.basedir) / "workflow/schemas/params.schema.yaml"))
@@ -36,6 +43,7 @@ except ParamsError as error:
     sys.exit(f"rsrepro: {error}")
 
 put_interpreter_on_path()
+cache_fingerprints(".snakemake/rsrepro/code_fingerprints.json")  # see rsrepro.workflow.tracked
 
 REAL_DATASETS = list(DATASETS)
 PRETRAINED_FILES = list(PRETRAINED_SOURCES)
@@ -48,3 +56,4 @@ ENV = "../envs/rsrepro.yaml"
 # CPU. Which GPU a job gets: `rsrepro launch` claims free ones (rsrepro.training.launch).
 if "gpu" not in workflow.global_resources:
     workflow.register_resource("gpu", len(visible_gpus()))
+
