@@ -12,14 +12,13 @@ from rsrepro.errors import RsreproError
 from rsrepro.training.launch import (
     claim_gpus,
     job_environment,
-    launch_command,
+    torchrun_command,
     visible_gpus,
 )
 
 
-def test_launch_uses_torchrun_only_for_several_gpus() -> None:
-    assert launch_command(1, ["x"]) == [sys.executable, "-m", "rsrepro", "x"]
-    command = launch_command(4, ["x", "--y"])
+def test_several_gpus_run_under_torchrun() -> None:
+    command = torchrun_command(4, ["x", "--y"])
     assert command[1:] == ["--standalone", "--nproc_per_node=4", "-m", "rsrepro", "x", "--y"]
 
 

@@ -2,6 +2,7 @@
 import sys
 from pathlib import Path
 
+from rsrepro import forkserver
 from rsrepro.config import ParamsError, load_schema, validate_params
 from rsrepro.data.sources.catalog import CLIP_MODELS, DATASETS
 from rsrepro.data.sources.catalog import PRETRAINED as PRETRAINED_SOURCES
@@ -57,3 +58,15 @@ ENV = "../envs/rsrepro.yaml"
 if "gpu" not in workflow.global_resources:
     workflow.register_resource("gpu", len(visible_gpus()))
 
+
+# Jobs start warm: a fork server imports torch once for the run (rsrepro.forkserver; --no-hooks: without).
+onstart:
+    forkserver.start()
+
+
+onsuccess:
+    forkserver.stop()
+
+
+onerror:
+    forkserver.stop()

@@ -67,10 +67,8 @@ def claim_gpus(n: int, gpus: Sequence[str], directory: Path, poll_s: float = 1.0
         time.sleep(poll_s)
 
 
-def launch_command(n_gpus: int, argv: Sequence[str]) -> list[str]:
-    """The command that runs ``rsrepro <argv>`` on ``n_gpus`` GPUs: torchrun with DDP for more than one."""
-    if n_gpus <= 1:
-        return [sys.executable, "-m", "rsrepro", *argv]
+def torchrun_command(n_gpus: int, argv: Sequence[str]) -> list[str]:
+    """The command that runs ``rsrepro <argv>`` on ``n_gpus`` GPUs with DDP, one rank per GPU."""
     torchrun = shutil.which("torchrun") or "torchrun"
     return [torchrun, "--standalone", f"--nproc_per_node={n_gpus}", "-m", "rsrepro", *argv]
 
@@ -86,8 +84,14 @@ def job_environment(n_gpus: int, environ: Mapping[str, str] = os.environ) -> dic
 
 
 def launch(n_gpus: int, argv: Sequence[str]) -> None:
-    """Replace this process by the job (the GPU locks go along with it)."""
+    """Run the job here on the CPU or one GPU, or replace this process by torchrun for several (the GPU
+    locks go along with it either way)."""
     env = job_environment(n_gpus)
-    command = launch_command(n_gpus, argv)
     print(f"rsrepro launch: CUDA_VISIBLE_DEVICES={env.get('CUDA_VISIBLE_DEVICES')!r}", file=sys.stderr)
-    os.execvpe(command[0], command, env)
+    if n_gpus > 1:
+        command = torchrun_command(n_gpus, argv)
+        os.execvpe(command[0], command, env)
+    os.environ.update(env)  # before CUDA starts: torch reads CUDA_VISIBLE_DEVICES then
+    from rsrepro.cli import run  # here, not at the top: the CLI imports every command module
+
+    sys.exit(run(argv))
