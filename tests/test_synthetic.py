@@ -207,9 +207,9 @@ def test_prepare_writes_a_valid_prepared_dataset(prepared):
     assert np.array_equal(data.images[c * PER_CLASS + j], again.image)
 
 
-def test_prepare_is_deterministic_in_the_seed(prepared, tmp_path):
+def test_prepare_is_deterministic_in_the_seed_whatever_the_number_of_workers(prepared, tmp_path):
     prepare_synthetic(
-        tmp_path / "same", seed=3, image_size=32, images_per_class=PER_CLASS, test_fraction=1 / 3
+        tmp_path / "same", seed=3, image_size=32, images_per_class=PER_CLASS, test_fraction=1 / 3, workers=2
     )
     prepare_synthetic(
         tmp_path / "other", seed=4, image_size=32, images_per_class=PER_CLASS, test_fraction=1 / 3

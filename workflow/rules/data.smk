@@ -21,10 +21,11 @@ rule prepare_synthetic:
         f"{BENCHMARKS}/prepare_synthetic/synthetic.tsv"
     conda:
         ENV
+    threads: 4  # the first job: nothing else can run beside it
     shell:
         tracked(
             "rsrepro prepare-synthetic --out {output.data} --contact-sheet {output.contact_sheet}"
-            " --params {params.cfg:q} > {log} 2>&1"
+            " --threads {threads} --params {params.cfg:q} > {log} 2>&1"
         )
 
 

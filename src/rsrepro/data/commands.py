@@ -15,6 +15,7 @@ def add_commands(subparsers: Any) -> None:
     synth.add_argument("--out", type=Path, required=True, help="prepared dataset directory to write")
     synth.add_argument("--contact-sheet", type=Path, required=True, help="PNG with one sample per class")
     synth.add_argument("--params", type=json_object, required=True, help="data.synthetic as JSON")
+    synth.add_argument("--threads", type=int, default=1, help="processes drawing the images")
     synth.set_defaults(handler=_prepare_synthetic)
 
     split = subparsers.add_parser("split", help="write one split file of a prepared dataset")
@@ -32,7 +33,9 @@ def add_commands(subparsers: Any) -> None:
 def _prepare_synthetic(args: argparse.Namespace) -> None:
     from rsrepro.data.synthetic import prepare_synthetic
 
-    prepare_synthetic(args.out, contact_sheet_path=args.contact_sheet, progress=True, **args.params)
+    prepare_synthetic(
+        args.out, contact_sheet_path=args.contact_sheet, progress=True, workers=args.threads, **args.params
+    )
 
 
 def _split(args: argparse.Namespace) -> None:

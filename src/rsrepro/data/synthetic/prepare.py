@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import multiprocessing
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +15,7 @@ from rsrepro.io import atomic_path
 from rsrepro.progress import progress as progress_bar
 
 from .attributes import ATTRIBUTE_GROUPS, ATTRIBUTE_NAMES
-from .render import render_scene
+from .render import Scene, render_scene
 from .scenes import CLASSES, CONFUSION_PAIRS
 
 GENERATOR_VERSION = 1
@@ -23,6 +26,22 @@ SPLIT_STREAM = 0x5EED_5917
 def image_rng(seed: int, class_index: int, image_index: int) -> np.random.Generator:
     """The generator of one image: any image can be regenerated alone from these three numbers."""
     return np.random.default_rng([seed, class_index, image_index])
+
+
+def scenes(seed: int, image_size: int, images_per_class: int, workers: int = 1) -> Iterator[Scene]:
+    """Every image's scene, class by class, drawn by ``workers`` processes (each image has its own
+    generator, so the result does not depend on how many)."""
+    images = [(seed, c, j, image_size) for c in range(len(CLASSES)) for j in range(images_per_class)]
+    if workers <= 1:
+        yield from map(_scene, images)
+        return
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        yield from pool.map(_scene, images, chunksize=32)
+
+
+def _scene(image: tuple[int, int, int, int]) -> Scene:
+    seed, class_index, image_index, image_size = image
+    return render_scene(class_index, image_size, image_rng(seed, class_index, image_index))
 
 
 def test_members(seed: int, images_per_class: int, test_fraction: float) -> list[np.ndarray]:
@@ -41,6 +60,7 @@ def prepare_synthetic(
     test_fraction: float,
     contact_sheet_path: str | Path | None = None,
     progress: bool = False,
+    workers: int = 1,
 ) -> None:
     """Generate ``images_per_class`` images of every class and write them as a prepared dataset."""
     if images_per_class < 1:
@@ -58,9 +78,11 @@ def prepare_synthetic(
     with PreparedWriter(
         out_dir, name="synthetic", n_images=n, image_size=image_size, source=source
     ) as writer:
-        for i in progress_bar(range(n), desc="synthetic", unit="img", enabled=progress):
+        drawn = progress_bar(
+            scenes(seed, image_size, images_per_class, workers), total=n, desc="synthetic", enabled=progress
+        )
+        for i, scene in enumerate(drawn):
             c, j = divmod(i, images_per_class)
-            scene = render_scene(c, image_size, image_rng(seed, c, j))
             writer.put(i, scene.image)
             key_masks[i] = scene.key_mask
             attributes[i] = scene.attributes
