@@ -60,8 +60,10 @@ if "gpu" not in workflow.global_resources:
 
 
 # Jobs start warm: a fork server imports torch once for the run (rsrepro.forkserver; --no-hooks: without).
+# Only for local jobs: a cluster's run each in its own process, under the resources the cluster gave them.
 onstart:
-    forkserver.start()
+    if workflow.local_exec:
+        forkserver.start()
 
 
 onsuccess:

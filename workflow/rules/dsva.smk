@@ -88,6 +88,7 @@ rule dsva_train:
     conda:
         ENV
     threads: 1
+    priority: 1  # before SWAN's trainings, whose report is the quickest to draw (lsenet_train's comment)
     resources:
         gpu=lambda w: job_train_settings(config, w.split, w.setting)["gpus"],
     shell:

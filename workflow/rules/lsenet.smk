@@ -30,6 +30,8 @@ rule lsenet_train:
     conda:
         ENV
     threads: 1
+    # its report is the longest to draw: train it first, so that the report runs beside the other trainings
+    priority: 2
     resources:
         gpu=config["lsenet"]["train"]["gpus"],
     shell:
