@@ -78,9 +78,11 @@ def write_overlay(workdir: Path, scale: Scale) -> Path:
 def snakemake_command(workdir: Path, overlay: Path, cores: str = "all") -> list[str]:
     configs = [str(REPO / "config/paper.yaml"), str(REPO / "config/rehearsal.yaml"), str(overlay)]
     snakefile = str(REPO / "Snakefile")
+    # --no-hooks: no fork server, so each job's benchmark file has its own peak memory (what the
+    # projection sizes the paper run by), not only that of the command waiting on a forked child
     return [
         sys.executable, "-m", "snakemake", "--snakefile", snakefile, "--directory", str(workdir),
-        "--cores", cores, "--configfile", *configs,
+        "--cores", cores, "--no-hooks", "--configfile", *configs,
     ]  # fmt: skip
 
 
