@@ -74,8 +74,11 @@ _server: subprocess.Popen[bytes] | None = None
 
 def start() -> None:
     """Start a server for this process (it outlives it by a second at most) and point the commands this
-    process starts (the jobs) at it."""
+    process starts (the jobs) at it. Linux only (sequenced-packet Unix sockets; forking a process that
+    has imported torch is not safe on macOS): elsewhere commands start as usual."""
     global _server
+    if sys.platform != "linux":
+        return
     path = Path(tempfile.mkdtemp(prefix="rsrepro-fork-")) / "socket"  # in a private 0700 directory
     _server = subprocess.Popen(
         [sys.executable, "-P", "-m", "rsrepro.forkserver", str(path), str(os.getpid())],
