@@ -37,6 +37,13 @@ def test_the_code_hasher_itself_reruns_no_training() -> None:
         assert "rsrepro/training/run.py" in parts and "rsrepro/codegraph.py" not in parts, command
 
 
+def test_the_fork_server_reruns_no_training() -> None:
+    # launch runs the command in-process through the CLI, which asks the fork server first
+    for paper in ("lsenet", "swan", "dsva"):
+        parts = job_code(f"rsrepro launch --gpus 0 -- {paper}-train")
+        assert "rsrepro/cli.py" in parts and "rsrepro/forkserver.py" not in parts, paper
+
+
 def test_relative_imports_and_parent_packages_are_followed() -> None:
     synthetic = files("rsrepro prepare-synthetic --out x")
     for module in ("__init__", "scenes", "canvas", "captions", "attributes"):  # `from .x import` in render

@@ -23,7 +23,9 @@ from pathlib import Path
 
 PACKAGE = "rsrepro"
 PACKAGE_ROOT = Path(__file__).resolve().parent
-SELF = Path(__file__).resolve()
+# Code that decides how a job starts or resumes, never what it computes: this module (it hashes code for
+# a checkpoint's fingerprint) and the fork server (a command's results are the same with it or without).
+NOT_JOB_CODE = frozenset({Path(__file__).resolve(), PACKAGE_ROOT / "forkserver.py"})
 
 
 @cache
@@ -166,8 +168,7 @@ def code_parts(entry: tuple[Path, str] | None = None, modules: Iterable[str] = (
         roots |= imported_modules(nodes, name, path.name == "__init__.py")
         parts[f"{_relative(path)}:{function}"] = hashlib.sha256(normalised(nodes).encode()).hexdigest()
     for path in import_closure(roots):
-        # this module only hashes code (a checkpoint's fingerprint): editing it changes no job's result
-        if path != SELF and (entry is None or path != entry[0]):
+        if path not in NOT_JOB_CODE and (entry is None or path != entry[0]):
             parts[_relative(path)] = _file_digest(path)
     return parts
 
