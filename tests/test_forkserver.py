@@ -92,3 +92,15 @@ def test_the_server_stops_when_its_parent_does(tmp_path) -> None:
     parent.wait()
     wait_for(lambda: not server.is_running() or server.status() == psutil.STATUS_ZOMBIE)
     assert not path.exists() and not path.parent.joinpath("socket.binding").exists()
+
+
+def test_without_a_temporary_folder_jobs_start_cold(monkeypatch, capsys) -> None:
+    def read_only(**_: str) -> str:
+        raise PermissionError(13, "Permission denied", "/tmp")
+
+    monkeypatch.setattr(forkserver.tempfile, "mkdtemp", read_only)
+    monkeypatch.setattr(forkserver, "_server", None)  # (another test's server may be running)
+    monkeypatch.delenv(forkserver.ENV, raising=False)
+    forkserver.start()
+    assert forkserver._server is None and forkserver.ENV not in os.environ
+    assert "no fork server" in capsys.readouterr().err

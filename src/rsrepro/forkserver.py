@@ -79,13 +79,17 @@ def start() -> None:
     global _server
     if sys.platform != "linux":
         return
-    path = Path(tempfile.mkdtemp(prefix="rsrepro-fork-")) / "socket"  # in a private 0700 directory
-    _server = subprocess.Popen(
-        [sys.executable, "-P", "-m", "rsrepro.forkserver", str(path), str(os.getpid())],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        start_new_session=True,  # Ctrl-C reaches the jobs through Snakemake, not around it
-    )
+    try:
+        path = Path(tempfile.mkdtemp(prefix="rsrepro-fork-")) / "socket"  # in a private 0700 directory
+        _server = subprocess.Popen(
+            [sys.executable, "-P", "-m", "rsrepro.forkserver", str(path), str(os.getpid())],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            start_new_session=True,  # Ctrl-C reaches the jobs through Snakemake, not around it
+        )
+    except OSError as error:  # a full or read-only temporary folder: jobs merely start cold
+        print(f"rsrepro: no fork server ({error}); every job imports torch itself", file=sys.stderr)
+        return
     os.environ[ENV] = str(path)
 
 
