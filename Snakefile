@@ -20,6 +20,9 @@ for paper in PAPERS:
 
 include: "workflow/rules/report.smk"
 
+
+save_fingerprints()  # every rule's code fingerprint is known now (rsrepro.workflow.tracked)
+
 from rsrepro.reports.targets import final_targets
 
 

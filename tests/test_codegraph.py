@@ -78,6 +78,7 @@ def test_cached_fingerprints_equal_computed_ones_and_are_read_back_from_disk(tmp
     cache = tmp_path / ".snakemake" / "code.json"
     monkeypatch.setattr(workflow, "_fingerprints", workflow.FingerprintCache(cache))
     assert tracked(command) == uncached
+    workflow.save_fingerprints()
     # a new Snakemake process reads it back and computes nothing
     monkeypatch.setattr(workflow, "_fingerprints", workflow.FingerprintCache(cache))
     monkeypatch.setattr(workflow, "job_code", lambda *a: pytest.fail("recomputed a cached fingerprint"))
@@ -90,6 +91,7 @@ def test_cached_fingerprints_of_other_sources_are_dropped(tmp_path) -> None:
     assert workflow.FingerprintCache(cache).entries == {}
     current = workflow.FingerprintCache(cache)
     current.get("rsrepro x", lambda: "fresh")
+    current.save()
     stored = json.loads(cache.read_text())
     assert stored == {"sources": workflow.sources_digest(), "entries": {"rsrepro x": "fresh"}}
 

@@ -80,10 +80,14 @@ def tracked(command: str, notebook: str | None = None) -> str:
 
 def code_fingerprint(command: str, notebook: str | None = None) -> str:
     """The fingerprint of :func:`job_code`, from the cache when :func:`cache_fingerprints` set one."""
-    if _fingerprints is None:
+
+    def compute() -> str:
         return codegraph.fingerprint(job_code(command, notebook))
+
+    if _fingerprints is None:
+        return compute()
     key = command if notebook is None else f"{command}\0{notebook}\0{_digest(Path(notebook).read_bytes())}"
-    return _fingerprints.get(key, lambda: codegraph.fingerprint(job_code(command, notebook)))
+    return _fingerprints.get(key, compute)
 
 
 class FingerprintCache:
@@ -102,15 +106,18 @@ class FingerprintCache:
             stored = {}
         current = stored.get("sources") == self.sources
         self.entries: dict[str, str] = stored.get("entries", {}) if current else {}
+        self.changed = False
 
     def get(self, key: str, compute: Callable[[], str]) -> str:
         if key not in self.entries:
             self.entries[key] = compute()
-            self._save()
+            self.changed = True
         return self.entries[key]
 
-    def _save(self) -> None:
-        if sources_digest() != self.sources:  # edited while being read: the fingerprints may be of either
+    def save(self) -> None:
+        """Write the fingerprints (once all rules are read), unless none is new or a source was edited
+        while they were read (they may then be of either version)."""
+        if not self.changed or sources_digest() != self.sources:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
@@ -125,6 +132,12 @@ def cache_fingerprints(path: str | Path) -> None:
     """Keep :func:`tracked`'s fingerprints in ``path`` (the Snakefile passes one under ``.snakemake/``)."""
     global _fingerprints
     _fingerprints = FingerprintCache(Path(path))
+
+
+def save_fingerprints() -> None:
+    """Write the fingerprints :func:`tracked` computed into the cache, if one was set."""
+    if _fingerprints is not None:
+        _fingerprints.save()
 
 
 def sources_digest() -> str:

@@ -34,6 +34,7 @@ from rsrepro.workflow import (
     fetch_params,
     notebook,
     put_interpreter_on_path,
+    save_fingerprints,
     tracked,
 )
 
@@ -44,7 +45,7 @@ except ParamsError as error:
     sys.exit(f"rsrepro: {error}")
 
 put_interpreter_on_path()
-cache_fingerprints(".snakemake/rsrepro/code_fingerprints.json")  # see rsrepro.workflow.tracked
+cache_fingerprints(".snakemake/rsrepro/code_fingerprints.json")  # saved by the Snakefile once all rules are read
 
 REAL_DATASETS = list(DATASETS)
 PRETRAINED_FILES = list(PRETRAINED_SOURCES)
