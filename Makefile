@@ -48,7 +48,7 @@ lock: $(STAMP)
 	{ echo "# Exact versions of a reproduction (Python 3.11, Linux x86_64). Regenerate: make lock"; \
 	  $(BIN)/python -m pip freeze --exclude-editable; } > requirements.lock
 
-# Share fetched data, prepared datasets and weights through DVC (remote: .dvc/config; see README).
+# Share fetched data, prepared datasets and weights through DVC (remote: .dvc/config; see docs/dvc.md).
 DVC_TRACKED := data/raw data/pretrained $(filter-out %.dvc %.gitignore %/synthetic,$(wildcard results/prepared/*))
 data-push: $(STAMP)
 	$(BIN)/dvc add $(wildcard $(DVC_TRACKED))
