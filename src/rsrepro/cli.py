@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from rsrepro.errors import RsreproError
-from rsrepro.forkserver import run_in_server
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
 
@@ -68,14 +67,7 @@ def command_handlers() -> dict[str, Callable[[argparse.Namespace], None]]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """The ``rsrepro`` command: in a child of the run's fork server when one answers, else here."""
-    argv = list(sys.argv[1:] if argv is None else argv)
-    code = run_in_server(argv)
-    return run(argv) if code is None else code
-
-
-def run(argv: Sequence[str]) -> int:
-    """Run one sub-command in this process."""
+    """The ``rsrepro`` command: run one sub-command in this process (``argv``: its arguments)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", stream=sys.stderr)
     args = build_parser().parse_args(argv)
     try:

@@ -2,7 +2,6 @@
 import sys
 from pathlib import Path
 
-from rsrepro import forkserver
 from rsrepro.config import ParamsError, load_schema, validate_params
 from rsrepro.data.sources.catalog import CLIP_MODELS, DATASETS
 from rsrepro.data.sources.catalog import PRETRAINED as PRETRAINED_SOURCES
@@ -59,17 +58,3 @@ ENV = "../envs/rsrepro.yaml"
 if "gpu" not in workflow.global_resources:
     workflow.register_resource("gpu", len(visible_gpus()))
 
-
-# Jobs start warm: a fork server imports torch once for the run (rsrepro.forkserver; --no-hooks: without).
-# Only for local jobs: a cluster's run each in its own process, under the resources the cluster gave them.
-onstart:
-    if workflow.local_exec:
-        forkserver.start()
-
-
-onsuccess:
-    forkserver.stop()
-
-
-onerror:
-    forkserver.stop()

@@ -92,6 +92,6 @@ def launch(n_gpus: int, argv: Sequence[str]) -> None:
         command = torchrun_command(n_gpus, argv)
         os.execvpe(command[0], command, env)
     os.environ.update(env)  # before CUDA starts: torch reads CUDA_VISIBLE_DEVICES then
-    from rsrepro.cli import run  # here, not at the top: the CLI imports every command module
+    from rsrepro.cli import main  # here, not at the top: the CLI imports every command module
 
-    sys.exit(run(argv))
+    sys.exit(main(argv))
