@@ -1,6 +1,8 @@
 """Image-text retrieval metrics from one similarity matrix (vectorised; no loop over queries).
 
-``sims`` is images x captions; ``caption_image[j]`` is the image caption ``j`` describes. Ranks are 0-based.
+``sims`` is images x captions, of any float type; ``caption_image[j]`` is the image caption ``j`` describes.
+Ranks are 0-based. NumPy alone (a tensor on the CPU is read as it is), so scoring embeddings never
+imports torch.
 
 - image-to-text: an image's rank is that of its best-ranked caption (SWAN's ``acc_i2t``: best of five);
 - text-to-image: a caption's rank is that of its image;
@@ -24,124 +26,124 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
-import torch
+from numpy.typing import ArrayLike
 
 RECALL_KS = (1, 5, 10)
 SCENE_KS = (1, 5, 10)
 Ties = Literal["numpy", "pessimistic"]
 
 
-def _as_tensor(x: np.ndarray | torch.Tensor) -> torch.Tensor:
-    return x if isinstance(x, torch.Tensor) else torch.from_numpy(np.ascontiguousarray(x))
-
-
-def numpy_descending_order(scores: torch.Tensor) -> np.ndarray:
+def numpy_descending_order(scores: ArrayLike) -> np.ndarray:
     """Item indices as the released code orders one query's scores: ``np.argsort(float64)[::-1]``."""
-    return np.argsort(scores.double().numpy())[::-1]
-
-
-def _count(mask: np.ndarray, axis: int) -> torch.Tensor:
-    """True entries along ``axis`` (numpy's boolean sums are several times faster than torch's here)."""
-    return torch.from_numpy(mask.sum(axis, dtype=np.int64))
+    return np.argsort(np.asarray(scores, dtype=np.float64))[::-1]
 
 
 def image_to_text_ranks(
-    sims: torch.Tensor, caption_image: torch.Tensor, ties: Ties = "pessimistic"
-) -> tuple[torch.Tensor, torch.Tensor]:
+    sims: ArrayLike, caption_image: ArrayLike, ties: Ties = "pessimistic"
+) -> tuple[np.ndarray, np.ndarray]:
     """0-based rank of each image's best caption among all captions, and whether another image's caption
     ties with that best score."""
-    target = sims.gather(0, caption_image.view(1, -1)).view(-1)  # each caption's score with its image
-    best = torch.full((sims.shape[0],), -torch.inf).scatter_reduce(0, caption_image, target, "amax")
-    scores, threshold = sims.numpy(), best.numpy()[:, None]
-    above = _count(scores > threshold, 1)
-    own_best = torch.bincount(caption_image, target == best[caption_image], sims.shape[0]).long()
-    tied = _count(scores == threshold, 1) - own_best
+    sims, caption_image = np.asarray(sims), np.asarray(caption_image)
+    target = sims[caption_image, np.arange(len(caption_image))]  # each caption's score with its image
+    best = np.full(sims.shape[0], -np.inf, dtype=sims.dtype)
+    np.maximum.at(best, caption_image, target)
+    above = (sims > best[:, None]).sum(1, dtype=np.int64)
+    own_best = np.bincount(caption_image, target == best[caption_image], sims.shape[0]).astype(np.int64)
+    tied = (sims == best[:, None]).sum(1, dtype=np.int64) - own_best
     if ties == "pessimistic":
         return above + tied, tied > 0
-    ranks = above.clone()
-    for i in tied.nonzero().flatten().tolist():
-        ranks[i] = int(np.flatnonzero(caption_image.numpy()[numpy_descending_order(sims[i])] == i)[0])
+    ranks = above.copy()
+    for i in np.flatnonzero(tied):
+        ranks[i] = np.flatnonzero(caption_image[numpy_descending_order(sims[i])] == i)[0]
     return ranks, tied > 0
 
 
 def text_to_image_ranks(
-    sims: torch.Tensor, caption_image: torch.Tensor, ties: Ties = "pessimistic"
-) -> tuple[torch.Tensor, torch.Tensor]:
+    sims: ArrayLike, caption_image: ArrayLike, ties: Ties = "pessimistic"
+) -> tuple[np.ndarray, np.ndarray]:
     """0-based rank of each caption's image among all images, and whether another image ties with it."""
-    target = sims.gather(0, caption_image.view(1, -1)).numpy()
-    scores = sims.numpy()
-    above = _count(scores > target, 0)
-    tied = _count(scores == target, 0) - 1
+    sims, caption_image = np.asarray(sims), np.asarray(caption_image)
+    target = sims[caption_image, np.arange(len(caption_image))]
+    above = (sims > target).sum(0, dtype=np.int64)
+    tied = (sims == target).sum(0, dtype=np.int64) - 1
     if ties == "pessimistic":
         return above + tied, tied > 0
-    ranks = above.clone()
-    for j in tied.nonzero().flatten().tolist():
-        ranks[j] = int(np.flatnonzero(numpy_descending_order(sims[:, j]) == int(caption_image[j]))[0])
+    ranks = above.copy()
+    for j in np.flatnonzero(tied):
+        ranks[j] = np.flatnonzero(numpy_descending_order(sims[:, j]) == caption_image[j])[0]
     return ranks, tied > 0
 
 
-def recall_summary(ranks: torch.Tensor, prefix: str, ks: tuple[int, ...] = RECALL_KS) -> dict[str, float]:
-    out = {f"{prefix}_R@{k}": 100.0 * (ranks < k).double().mean().item() for k in ks}
-    out[f"{prefix}_medr"] = float(np.floor(np.median(ranks.numpy())) + 1)
-    out[f"{prefix}_meanr"] = ranks.double().mean().item() + 1
+def recall_summary(ranks: ArrayLike, prefix: str, ks: tuple[int, ...] = RECALL_KS) -> dict[str, float]:
+    ranks = np.asarray(ranks)
+    out = {f"{prefix}_R@{k}": 100.0 * float(np.mean(ranks < k)) for k in ks}
+    out[f"{prefix}_medr"] = float(np.floor(np.median(ranks)) + 1)
+    out[f"{prefix}_meanr"] = float(np.mean(ranks, dtype=np.float64)) + 1
     return out
 
 
-def top_items(sims: torch.Tensor, ks: tuple[int, ...]) -> dict[int, torch.Tensor]:
+def top_items(sims: np.ndarray, ks: tuple[int, ...]) -> dict[int, np.ndarray]:
     """Per r in ``ks``: each row's top-r items (r beyond the gallery: all of it), the set numpy's descending
     argsort puts first where tied scores straddle the r-th place."""
     n = sims.shape[1]
-    values, top = sims.topk(min(max(ks) + 1, n), dim=1)
+    m = min(max(ks) + 1, n)
+    top = np.argpartition(-sims, m - 1, axis=1)[:, :m]
+    top = np.take_along_axis(top, np.argsort(-np.take_along_axis(sims, top, 1), axis=1, kind="stable"), 1)
+    values = np.take_along_axis(sims, top, 1)
     out = {}
     for k in ks:
         r = min(k, n)
-        chosen = top[:, :r].clone()
+        chosen = top[:, :r].copy()
         if r < n:
-            for i in (values[:, r - 1] == values[:, r]).nonzero().flatten().tolist():
-                chosen[i] = torch.from_numpy(numpy_descending_order(sims[i])[:r].copy())
+            for i in np.flatnonzero(values[:, r - 1] == values[:, r]):
+                chosen[i] = numpy_descending_order(sims[i])[:r]
         out[k] = chosen
     return out
 
 
+def _mean(values: np.ndarray) -> float:
+    return float(np.mean(values)) if values.size else float("nan")  # no query: no figure, no warning
+
+
 def scene_recall(
-    sims: torch.Tensor, query_scene: np.ndarray, item_scene: np.ndarray, ks: tuple[int, ...] = SCENE_KS
+    sims: ArrayLike, query_scene: np.ndarray, item_scene: np.ndarray, ks: tuple[int, ...] = SCENE_KS
 ) -> dict[str, float]:
     """Both readings of SR@r, mean over queries of (# top-r items of the query's scene) / r: ``SR@r`` in
     percent over the queries with a scene (r beyond the gallery: all of it); ``srr@r`` SWAN's ``srr_*``,
     a fraction over every query, an empty scene being the scene "noneclass", always divided by r."""
     scenes = sorted({*query_scene, *item_scene})
     codes = {s: i for i, s in enumerate(scenes)}
-    q = torch.tensor([codes[s] for s in query_scene]).view(-1, 1)
-    items = torch.tensor([codes[s] for s in item_scene])
-    has_scene = torch.from_numpy(np.asarray(query_scene) != "")
+    q = np.array([codes[s] for s in query_scene]).reshape(-1, 1)
+    items = np.array([codes[s] for s in item_scene])
+    has_scene = np.asarray(query_scene) != ""
     out = {}
-    for k, top in top_items(sims, ks).items():
-        hits = (items[top] == q).sum(1, dtype=torch.int32).double()  # "" matches "": noneclass
-        out[f"SR@{k}"] = 100.0 * (hits[has_scene] / top.shape[1]).mean().item()
-        out[f"srr@{k}"] = (hits / k).mean().item()
+    for k, top in top_items(np.asarray(sims), ks).items():
+        hits = (items[top] == q).sum(1).astype(np.float64)  # "" matches "": noneclass
+        out[f"SR@{k}"] = 100.0 * _mean(hits[has_scene] / top.shape[1])
+        out[f"srr@{k}"] = _mean(hits / k)
     return out
 
 
 def retrieval_metrics(
-    image_emb: np.ndarray | torch.Tensor,
-    caption_emb: np.ndarray | torch.Tensor,
-    caption_image: np.ndarray | torch.Tensor,
+    image_emb: ArrayLike,
+    caption_emb: ArrayLike,
+    caption_image: ArrayLike,
     image_scene: np.ndarray | None = None,
     ties: Ties = "pessimistic",
 ) -> dict[str, float | int]:
     """All of SWAN's retrieval figures from L2-normalised embeddings (cosine similarity)."""
-    image_emb, caption_emb = _as_tensor(image_emb).float(), _as_tensor(caption_emb).float()
-    caption_image = _as_tensor(caption_image).long()
-    sims = image_emb @ caption_emb.T
-    return metrics_from_similarity(sims, caption_image, image_scene, ties)
+    image_emb = np.asarray(image_emb, dtype=np.float32)
+    caption_emb = np.asarray(caption_emb, dtype=np.float32)
+    return metrics_from_similarity(image_emb @ caption_emb.T, caption_image, image_scene, ties)
 
 
 def metrics_from_similarity(
-    sims: torch.Tensor,
-    caption_image: torch.Tensor,
+    sims: ArrayLike,
+    caption_image: ArrayLike,
     image_scene: np.ndarray | None = None,
     ties: Ties = "pessimistic",
 ) -> dict[str, float | int]:
+    sims, caption_image = np.asarray(sims), np.asarray(caption_image, dtype=np.int64)
     i2t, i2t_tied = image_to_text_ranks(sims, caption_image, ties)
     t2i, t2i_tied = text_to_image_ranks(sims, caption_image, ties)
     out = recall_summary(i2t, "i2t") | recall_summary(t2i, "t2i")
@@ -149,7 +151,7 @@ def metrics_from_similarity(
     out["i2t_tied"], out["t2i_tied"] = int(i2t_tied.sum()), int(t2i_tied.sum())
     if image_scene is not None:
         image_scene = np.asarray(image_scene, dtype=str)
-        caption_scene = image_scene[caption_image.numpy()]
+        caption_scene = image_scene[caption_image]
         out |= {f"i2t_{k}": v for k, v in scene_recall(sims, image_scene, caption_scene).items()}
         out |= {f"t2i_{k}": v for k, v in scene_recall(sims.T, caption_scene, image_scene).items()}
     return out
