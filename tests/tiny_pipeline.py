@@ -3,6 +3,7 @@ its reports runs in about a minute on two CPU cores. Shared by the report, rerun
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import copy
 import os
@@ -46,12 +47,27 @@ def build_tiny_pipeline(workdir: Path) -> Path:
 
 
 @contextlib.contextmanager
-def edited(path: Path, extra: str) -> Iterator[None]:
-    """Append ``extra`` to a file for the duration of a block, then restore it exactly."""
+def edited(path: Path, extra: str = "", old: str = "", new: str = "") -> Iterator[None]:
+    """Append ``extra`` to a file, or replace ``old`` (once in it) by ``new``, for the duration of a block,
+    then restore it exactly."""
     original, stat = path.read_bytes(), path.stat()
-    path.write_bytes(original + extra.encode())
+    text = original.decode()
+    assert not old or text.count(old) == 1, f"{old!r} in {path}"
+    path.write_text(text.replace(old, new) + extra if old else text + extra)
     try:
         yield
     finally:
         path.write_bytes(original)
         os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
+@contextlib.contextmanager
+def edited_definition(path: Path, name: str) -> Iterator[None]:
+    """Change what the top-level function or class ``name`` does (a statement more, first in its body)
+    for the duration of a block. The file is rewritten from its syntax tree: its formatting and comments
+    change too, which no fingerprint sees."""
+    tree = ast.parse(path.read_text())
+    (node,) = [n for n in tree.body if getattr(n, "name", None) == name]
+    node.body.insert(0, ast.parse("_edited_by_a_test = 1").body[0])
+    with edited(path, old=path.read_text(), new=ast.unparse(tree) + "\n"):
+        yield

@@ -51,15 +51,31 @@ def edit_params(workdir: Path, **changes: Any) -> None:
     write_params(workdir, deep_update(params, changes))
 
 
-def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+def code_environment(workdir: Path) -> dict[str, str]:
+    """The environment that runs ``workdir``'s own copy of the code, where it has one."""
     env = dict(os.environ)
     own_code = workdir / "checkout" / "src"
     if own_code.is_dir():  # the rules' code() and notebook() inputs then point into that copy
         env["PYTHONPATH"] = str(own_code)
+    return env
+
+
+def rsrepro(workdir: Path, *args: str) -> str:
+    """The standard output of an ``rsrepro`` command run in ``workdir`` (with its own code)."""
+    command = [sys.executable, "-m", "rsrepro", *args]
+    result = subprocess.run(
+        command, cwd=workdir, env=code_environment(workdir), capture_output=True, text=True
+    )
+    if result.returncode != 0:
+        raise AssertionError(f"rsrepro {' '.join(args)} failed:\n{result.stderr}")
+    return result.stdout
+
+
+def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
         [*SNAKEMAKE, "--snakefile", str(REPO / "Snakefile"), "--cores", "2", *args],
         cwd=workdir,
-        env=env,
+        env=code_environment(workdir),
         capture_output=True,
         text=True,
         timeout=900,

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from rsrepro import codegraph
+from rsrepro.io import write_json
 
 SOURCE_ROOT = Path(__file__).resolve().parent
 
@@ -60,11 +61,9 @@ def job_code(command: str, notebook: str | None = None) -> dict[str, str]:
     unknown = [name for name in command_names(command) if name not in handlers]
     if unknown:
         raise ValueError(f"unknown rsrepro command {unknown[0]!r} in {command!r}")
-    parts: dict[str, str] = {}
-    for name in command_names(command):
-        parts |= codegraph.code_parts(codegraph.handler_entry(handlers[name]))
+    parts = codegraph.code_parts(codegraph.handler_entry(handlers[name]) for name in command_names(command))
     if notebook is not None:
-        parts |= codegraph.code_parts(modules=codegraph.notebook_modules(Path(notebook)))
+        parts |= codegraph.notebook_parts(Path(notebook))
     return parts
 
 
@@ -80,58 +79,60 @@ def tracked(command: str, notebook: str | None = None) -> str:
 
 def code_fingerprint(command: str, notebook: str | None = None) -> str:
     """The fingerprint of :func:`job_code`, from the cache when :func:`cache_fingerprints` set one."""
-
-    def compute() -> str:
-        return codegraph.fingerprint(job_code(command, notebook))
-
     if _fingerprints is None:
-        return compute()
+        return codegraph.fingerprint(job_code(command, notebook))
     key = command if notebook is None else f"{command}\0{notebook}\0{_digest(Path(notebook).read_bytes())}"
-    return _fingerprints.get(key, compute)
+    return _fingerprints.get(key, lambda: job_code(command, notebook))
 
 
 class FingerprintCache:
-    """Code fingerprints by command, kept on disk while rsrepro's sources stay byte for byte the same.
+    """Code fingerprints by command, kept on disk while rsrepro's sources stay byte for byte the same,
+    and the parts of every fingerprint computed (``code_parts/<fingerprint>.json``: what
+    ``rsrepro code-changes`` compares the code of now with).
 
-    Reading the import graph of every rule takes about a second, which every Snakemake start (a no-op
+    Reading the code graph of every rule takes about a second, which every Snakemake start (a no-op
     rerun, each SLURM job step) would pay again; hashing the sources' bytes takes milliseconds.
     """
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    def __init__(self, folder: Path) -> None:
+        self.file = folder / "code_fingerprints.json"
+        self.parts_dir = folder / PARTS_FOLDER
         self.sources = sources_digest()
         try:
-            stored = json.loads(path.read_text())
+            stored = json.loads(self.file.read_text())
         except (OSError, ValueError):
             stored = {}
         current = stored.get("sources") == self.sources
         self.entries: dict[str, str] = stored.get("entries", {}) if current else {}
-        self.changed = False
+        self.new_parts: dict[str, dict[str, str]] = {}  # fingerprint -> parts, computed by this process
 
-    def get(self, key: str, compute: Callable[[], str]) -> str:
+    def get(self, key: str, compute_parts: Callable[[], dict[str, str]]) -> str:
         if key not in self.entries:
-            self.entries[key] = compute()
-            self.changed = True
+            parts = compute_parts()
+            self.entries[key] = codegraph.fingerprint(parts)
+            self.new_parts[self.entries[key]] = parts
         return self.entries[key]
 
     def save(self) -> None:
-        """Write the fingerprints (once all rules are read), unless none is new or a source was edited
-        while they were read (they may then be of either version)."""
-        if not self.changed or sources_digest() != self.sources:
+        """Write the fingerprints and their parts (once all rules are read), unless none is new or a source
+        was edited while they were read (they may then be of either version)."""
+        if not self.new_parts or sources_digest() != self.sources:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"sources": self.sources, "entries": self.entries}, sort_keys=True))
-        os.replace(tmp, self.path)  # atomic: Snakemake processes sharing a working directory may race
+        for fingerprint, parts in self.new_parts.items():
+            if not (self.parts_dir / f"{fingerprint}.json").exists():
+                write_json(self.parts_dir / f"{fingerprint}.json", parts)
+        # atomic: Snakemake processes sharing a working directory may race
+        write_json(self.file, {"sources": self.sources, "entries": self.entries})
 
 
+PARTS_FOLDER = "code_parts"
 _fingerprints: FingerprintCache | None = None
 
 
-def cache_fingerprints(path: str | Path) -> None:
-    """Keep :func:`tracked`'s fingerprints in ``path`` (the Snakefile passes one under ``.snakemake/``)."""
+def cache_fingerprints(folder: str | Path) -> None:
+    """Keep :func:`tracked`'s fingerprints in ``folder`` (the Snakefile passes ``.snakemake/rsrepro``)."""
     global _fingerprints
-    _fingerprints = FingerprintCache(Path(path))
+    _fingerprints = FingerprintCache(Path(folder))
 
 
 def save_fingerprints() -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import pytest
 
-from tests.tiny_pipeline import TINY, edited
-from tests.workflow_helpers import edit_params, planned_jobs
+from tests.tiny_pipeline import TINY, edited, edited_definition
+from tests.workflow_helpers import edit_params, planned_jobs, rsrepro
 
 pytestmark = pytest.mark.slow
 SWAN_DOWNSTREAM = {
@@ -53,33 +54,35 @@ def test_editing_a_notebook_reruns_its_report_only(tiny_pipeline: Path, paper: s
         assert planned(tiny_pipeline) == {f"{paper}_report"}
 
 
-BEHAVIOUR = "\n_EDITED_BY_A_TEST = 1\n"  # a module-level statement: the code's syntax tree changes
 COMMENT = "\n# edited by a test\n"
 
 
-def edited_code(workdir: Path, module: str, extra: str):
-    return edited(workdir / f"checkout/src/rsrepro/{module}", extra)
+def source(workdir: Path, module: str) -> Path:
+    return workdir / f"checkout/src/rsrepro/{module}"
 
 
 def test_a_comment_in_the_swan_model_reruns_nothing(tiny_pipeline: Path) -> None:
-    with edited_code(tiny_pipeline, "models/swan.py", COMMENT):
+    with edited(source(tiny_pipeline, "models/swan.py"), COMMENT):
         assert planned(tiny_pipeline) == set()
 
 
-def test_changing_the_swan_model_code_reruns_swan_training(tiny_pipeline: Path) -> None:
-    with edited_code(tiny_pipeline, "models/swan.py", BEHAVIOUR):
+def test_changing_the_swan_model_code_reruns_swan_training_and_says_what_changed(tiny_pipeline: Path) -> None:
+    with edited_definition(source(tiny_pipeline, "models/swan.py"), "SWAN"):
         assert planned(tiny_pipeline) == {"swan_train"} | SWAN_DOWNSTREAM
+        changes = rsrepro(tiny_pipeline, "code-changes")
+    assert changes.splitlines()[1:] == ["  changed  rsrepro/models/swan.py:SWAN"], changes
+    assert changes.startswith("swan_train: code ")
 
 
-def test_the_shared_augmentation_reruns_every_paper_that_imports_it(tiny_pipeline: Path) -> None:
-    with edited_code(tiny_pipeline, "training/augment.py", BEHAVIOUR):
+def test_the_shared_augmentation_reruns_every_paper_that_calls_it(tiny_pipeline: Path) -> None:
+    with edited_definition(source(tiny_pipeline, "training/augment.py"), "random_crop"):
         jobs = planned(tiny_pipeline)
     assert {"lsenet_train", "swan_train", "dsva_train", "dsva_image_text"} <= jobs
     assert not jobs & {"prepare_synthetic", "split_classification", "split_retrieval", "swan_vocab"}
 
 
 def test_the_split_rules_rerun_with_everything_downstream_of_them(tiny_pipeline: Path) -> None:
-    with edited_code(tiny_pipeline, "data/splits.py", BEHAVIOUR):
+    with edited_definition(source(tiny_pipeline, "data/splits.py"), "_stratified"):
         jobs = planned(tiny_pipeline)
     assert {"split_classification", "split_retrieval", "split_zero_shot"} <= jobs
     assert {"lsenet_train", "swan_train", "dsva_train", "index_report"} <= jobs
@@ -87,12 +90,36 @@ def test_the_split_rules_rerun_with_everything_downstream_of_them(tiny_pipeline:
 
 
 def test_a_classification_metric_reruns_the_evaluations_and_no_training(tiny_pipeline: Path) -> None:
-    with edited_code(tiny_pipeline, "metrics/classification.py", BEHAVIOUR):
+    with edited_definition(source(tiny_pipeline, "metrics/classification.py"), "per_class_accuracy"):
         jobs = planned(tiny_pipeline)
     assert {"lsenet_evaluate", "dsva_summarize", "lsenet_report", "dsva_report", "index_report"} <= jobs
     assert not {job for job in jobs if job.endswith("_train")}
 
 
+def test_what_only_the_evaluations_call_in_the_run_contract_retrains_nothing(tiny_pipeline: Path) -> None:
+    # training/run.py is every trainer's and every evaluation's; reading a history is the evaluations'
+    with edited_definition(source(tiny_pipeline, "training/run.py"), "read_history"):
+        jobs = planned(tiny_pipeline)
+    assert {"lsenet_evaluate", "swan_evaluate", "dsva_summarize", "plot_curves"} <= jobs
+    assert not {job for job in jobs if job.endswith("_train")}
+
+
 def test_swan_aggregation_reruns_the_aggregate_and_the_reports_not_training(tiny_pipeline: Path) -> None:
-    with edited_code(tiny_pipeline, "swan/aggregate.py", BEHAVIOUR):
+    with edited_definition(source(tiny_pipeline, "swan/aggregate.py"), "aggregate_runs"):
         assert planned(tiny_pipeline) == SWAN_DOWNSTREAM - {"swan_evaluate", "plot_curves"}  # no model
+
+
+def test_messages_progress_and_functions_no_job_calls_rerun_nothing(tiny_pipeline: Path) -> None:
+    edits = [
+        ("cli.py", "--params must be a JSON object, got", "--params takes a JSON object, not"),
+        ("training/run.py", "is not a run history of this version", "is no run history"),
+        ("lsenet/train.py", '"%s %s ratio %s seed %s: trained"', '"trained: %s %s (ratio %s, seed %s)"'),
+        ("data/synthetic/prepare.py", 'desc="synthetic"', 'desc="drawing synthetic scenes"'),
+    ]
+    with contextlib.ExitStack() as stack:
+        for module, old, new in edits:
+            stack.enter_context(edited(source(tiny_pipeline, module), old=old, new=new))
+        stack.enter_context(
+            edited(source(tiny_pipeline, "io.py"), "\n\ndef unused(path):\n    return path\n")
+        )
+        assert planned(tiny_pipeline) == set()

@@ -44,7 +44,7 @@ except ParamsError as error:
     sys.exit(f"rsrepro: {error}")
 
 put_interpreter_on_path()
-cache_fingerprints(".snakemake/rsrepro/code_fingerprints.json")  # saved by the Snakefile once all rules are read
+cache_fingerprints(".snakemake/rsrepro")  # saved by the Snakefile once all rules are read
 
 REAL_DATASETS = list(DATASETS)
 PRETRAINED_FILES = list(PRETRAINED_SOURCES)

@@ -88,7 +88,7 @@ def run_fingerprint(
         "settings": settings,
         "split": {k: v for k, v in split.items() if isinstance(v, list)},
         "data": data.content_digest,
-        "code": codegraph.fingerprint(codegraph.code_parts(modules=[trainer])),
+        "code": codegraph.fingerprint(codegraph.code_parts([(trainer, None)])),
     }
     digest.update(json.dumps(described, sort_keys=True).encode())
     for path in map(Path, inputs):
