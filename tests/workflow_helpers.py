@@ -52,8 +52,10 @@ def edit_params(workdir: Path, **changes: Any) -> None:
 
 
 def code_environment(workdir: Path) -> dict[str, str]:
-    """The environment that runs ``workdir``'s own copy of the code, where it has one."""
+    """The environment that runs ``workdir``'s own copy of the code, where it has one, with this
+    interpreter's ``rsrepro`` on the PATH (as Snakemake's jobs have it)."""
     env = dict(os.environ)
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     own_code = workdir / "checkout" / "src"
     if own_code.is_dir():  # the rules' code() and notebook() inputs then point into that copy
         env["PYTHONPATH"] = str(own_code)

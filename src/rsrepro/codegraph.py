@@ -103,7 +103,7 @@ class Module:
                 module.bind(stmt, is_package)
             elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 module.definitions.setdefault(stmt.name, []).append(stmt)
-                if not all(_decorator_name(d) in PURE_DECORATORS for d in stmt.decorator_list):
+                if not all(_callee(d) in PURE_DECORATORS for d in stmt.decorator_list):
                     module.body.append(stmt)
             elif _assigned_names(stmt):
                 for target in _assigned_names(stmt):
@@ -171,7 +171,8 @@ def import_bindings(
     return bound, loads, star
 
 
-def _decorator_name(node: ast.expr) -> str:
+def _callee(node: ast.expr) -> str:
+    """The last name of what a call or a decorator calls: ``a.b.c(...)`` -> "c"."""
     node = node.func if isinstance(node, ast.Call) else node
     return node.attr if isinstance(node, ast.Attribute) else getattr(node, "id", "")
 
@@ -229,7 +230,7 @@ def syntax_tree(source: str) -> ast.Module:
         elif isinstance(node, ast.Assert) and node.msg is not None:
             node.msg = _message(_shown(node.msg))
         elif isinstance(node, ast.Call):
-            name = _decorator_name(node)
+            name = _callee(node)
             if name in MESSAGE_CALLS and not _prints_to_a_file(node):
                 _blank_message_call(node)
             for keyword in node.keywords:
@@ -393,7 +394,7 @@ def _resolve(target: Target, attributes: list[str], found: References) -> None:
 
 def _dynamic_access(call: ast.Call, module: Module, found: References) -> None:
     """``globals()``/``vars()`` read the module by name; ``import_module`` imports what it computes."""
-    name = _decorator_name(call)
+    name = _callee(call)
     if name in ("globals", "vars") and not call.args:
         found.items.add(("whole", module.name))
     elif name in ("import_module", "__import__"):

@@ -52,9 +52,11 @@ def fresh_checkpoint_dir(directory: str | Path, key: str, context: DistContext =
 
 
 def save_torch(obj: Any, path: str | Path) -> None:
-    """torch.save, atomically (a crash mid-write leaves the previous file intact)."""
-    with atomic_path(path, ".pt") as tmp:
-        torch.save(obj, tmp)
+    """torch.save, atomically (a crash mid-write leaves the previous file intact). Through an open file:
+    given a path, torch names the archive's records after the (temporary, random) file name, so the same
+    weights would never give the same bytes."""
+    with atomic_path(path, ".pt") as tmp, tmp.open("wb") as handle:
+        torch.save(obj, handle)
 
 
 def load_torch(path: str | Path, map_location: str | torch.device = "cpu") -> Any:
