@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rsrepro import codegraph
+from rsrepro.errors import RsreproError
 from rsrepro.workflow import PARTS_FOLDER, job_code
 
 FINGERPRINT = re.compile(r"^: code (\w+); (.*)$", re.DOTALL)
@@ -41,6 +42,11 @@ class CodeChange:
 def recorded_commands(workdir: Path) -> dict[tuple[str, str], list[str]]:
     """(rule, shell command) -> the outputs Snakemake's metadata in ``workdir`` records it made."""
     metadata = workdir / ".snakemake" / "metadata"
+    if not metadata.is_dir():
+        raise RsreproError(
+            f"{metadata} not found: no Snakemake run recorded there; give the workflow's working directory"
+            " (--directory)"
+        )
     made: dict[tuple[str, str], list[str]] = defaultdict(list)
     for path in sorted(p for p in metadata.rglob("*") if p.is_file()):
         try:
