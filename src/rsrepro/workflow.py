@@ -72,7 +72,8 @@ def tracked(command: str, notebook: str | None = None) -> str:
 
     Snakemake's code trigger compares a rule's shell command with the one recorded for its outputs, so
     a change of behaviour anywhere in that code reruns exactly these jobs, and ``snakemake -n`` /
-    ``--list-changes code`` say so. Comments, docstrings and formatting leave the hash as it is.
+    ``--list-changes code`` say so (``rsrepro code-changes``: what changed). Comments, docstrings,
+    formatting, the text of messages and code the job never calls leave the hash as it is.
     """
     return f": code {code_fingerprint(command, notebook)}; {command}"
 
@@ -83,6 +84,9 @@ def code_fingerprint(command: str, notebook: str | None = None) -> str:
         return codegraph.fingerprint(job_code(command, notebook))
     key = command if notebook is None else f"{command}\0{notebook}\0{_digest(Path(notebook).read_bytes())}"
     return _fingerprints.get(key, lambda: job_code(command, notebook))
+
+
+PARTS_FOLDER = "code_parts"
 
 
 class FingerprintCache:
@@ -125,7 +129,6 @@ class FingerprintCache:
         write_json(self.file, {"sources": self.sources, "entries": self.entries})
 
 
-PARTS_FOLDER = "code_parts"
 _fingerprints: FingerprintCache | None = None
 
 
