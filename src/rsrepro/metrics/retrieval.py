@@ -51,7 +51,9 @@ def image_to_text_ranks(
     """0-based rank of each image's best caption among all captions, and whether another image's caption
     ties with that best score."""
     target = sims.gather(0, caption_image.view(1, -1)).view(-1)  # each caption's score with its image
-    best = torch.full((sims.shape[0],), -torch.inf).scatter_reduce(0, caption_image, target, "amax")
+    best = torch.full((sims.shape[0],), -torch.inf, dtype=sims.dtype).scatter_reduce(
+        0, caption_image, target, "amax"
+    )
     scores, threshold = sims.numpy(), best.numpy()[:, None]
     above = _count(scores > threshold, 1)
     own_best = torch.bincount(caption_image, target == best[caption_image], sims.shape[0]).long()
@@ -137,11 +139,13 @@ def retrieval_metrics(
 
 
 def metrics_from_similarity(
-    sims: torch.Tensor,
-    caption_image: torch.Tensor,
+    sims: np.ndarray | torch.Tensor,
+    caption_image: np.ndarray | torch.Tensor,
     image_scene: np.ndarray | None = None,
     ties: Ties = "pessimistic",
 ) -> dict[str, float | int]:
+    """All of SWAN's retrieval figures from a similarity matrix of any float dtype (images x captions)."""
+    sims, caption_image = _as_tensor(sims), _as_tensor(caption_image).long()
     i2t, i2t_tied = image_to_text_ranks(sims, caption_image, ties)
     t2i, t2i_tied = text_to_image_ranks(sims, caption_image, ties)
     out = recall_summary(i2t, "i2t") | recall_summary(t2i, "t2i")
