@@ -167,13 +167,6 @@ def headlines(summary_file: str) -> list[Headline]:
     ]
 
 
-def _baseline_value(
-    baseline: dict[tuple[str, str], dict[str, Any]], row: dict[str, Any], key: str
-) -> float | None:
-    found = baseline.get((row["dataset"], row["split"]))
-    return None if found is None else 100 * found[key]
-
-
 def main_table(summary_files: list[str]) -> tuple[str, list[str], list[dict[str, Any]]]:
     """DSVA's table (percent): per split, the paper's ZSL and GZSL U / S / H, the reproduced variants under
     each epoch protocol (mean over split seeds) and the zero-shot baseline."""
