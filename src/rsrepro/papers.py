@@ -9,6 +9,8 @@ the params checks, the headline metrics, the DVC plots and the index report read
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any, Protocol
 
 from rsrepro.dsva import targets as dsva
@@ -49,3 +51,14 @@ def paper(name: str) -> PaperTargets:
     if name not in PAPERS:
         raise RsreproError(f"unknown paper {name!r}; registered papers (rsrepro.papers): {', '.join(PAPERS)}")
     return PAPERS[name]
+
+
+def headline_rows(summary_files: dict[str, Iterable[str | Path]]) -> list[Headline]:
+    """Headline rows of every paper from its summary files (paper -> files), read by the paper's
+    ``targets.headlines``."""
+    return [
+        row
+        for name, files in summary_files.items()
+        for path in files
+        for row in paper(name).headlines(str(path))
+    ]
