@@ -74,7 +74,7 @@ def test_changing_the_swan_model_code_reruns_swan_training(tiny_pipeline: Path) 
 def test_the_shared_augmentation_reruns_every_paper_that_imports_it(tiny_pipeline: Path) -> None:
     with edited_code(tiny_pipeline, "training/augment.py", BEHAVIOUR):
         jobs = planned(tiny_pipeline)
-    assert {"lsenet_train", "swan_train", "dsva_train", "dsva_image_text"} <= jobs
+    assert {"lsenet_train", "swan_train", "dsva_train", "image_text_train"} <= jobs
     assert not jobs & {"prepare_synthetic", "split_classification", "split_retrieval", "swan_vocab"}
 
 

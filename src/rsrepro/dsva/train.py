@@ -40,9 +40,8 @@ import numpy as np
 import torch
 
 from rsrepro.data.prepared import PreparedDataset
-from rsrepro.data.splits import held_out_classes
+from rsrepro.data.splits import held_out_classes, require_seen_only
 from rsrepro.dsva import losses
-from rsrepro.dsva.attributes import require_seen_only
 from rsrepro.dsva.images import image_batch
 from rsrepro.dsva.predictions import gzsl_predictions, zsl_candidates, zsl_predictions
 from rsrepro.dsva.sampler import episodes

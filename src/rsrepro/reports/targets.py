@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rsrepro.papers import PAPERS
-from rsrepro.paths import FIGURES, METRICS, PLOTS, REPORTS, TABLES
+from rsrepro.paths import FIGURES, METRICS, PLOTS, REPORTS, TABLES, report_file
 
 
 def summary_files(config: dict[str, Any]) -> dict[str, list[str]]:
@@ -60,5 +60,5 @@ def final_targets(config: dict[str, Any]) -> list[str]:
         + tables
         + metrics_files()
         + plot_files(config)
-        + [f"{REPORTS}/index.html"]
+        + [report_file("index", "html")]
     )
