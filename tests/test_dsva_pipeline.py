@@ -13,8 +13,9 @@ import pytest
 import torch
 import yaml
 
+from rsrepro.data.leakage import LeakError, require_seen_only
 from rsrepro.data.prepared import PreparedDataset
-from rsrepro.data.splits import LeakError, require_seen_only, zero_shot_split
+from rsrepro.data.splits import zero_shot_split
 from rsrepro.dsva.attributes import collect
 from rsrepro.dsva.summary import summarize
 from rsrepro.dsva.targets import run_key

@@ -141,14 +141,3 @@ def held_out_classes(seen: Sequence[int], n: int, seed: int) -> list[int]:
     protocol validates on (DSVA's select stage, the zero-shot baseline's calibration)."""
     rng = np.random.default_rng([seed, 11])
     return sorted(int(c) for c in rng.choice(np.asarray(seen), size=n, replace=False))
-
-
-class LeakError(RsreproError):
-    """An unseen-class image or caption was about to be used for training."""
-
-
-def require_seen_only(indices: np.ndarray, class_idx: np.ndarray, unseen: Sequence[int], what: str) -> None:
-    """Stop before ``what`` trains on an image of an ``unseen`` class of a zero-shot split."""
-    leaked = np.intersect1d(np.unique(class_idx[np.asarray(indices, dtype=np.int64)]), unseen)
-    if len(leaked):
-        raise LeakError(f"{what} would use images of unseen classes {leaked.tolist()}; only seen classes may")

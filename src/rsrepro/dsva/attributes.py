@@ -20,7 +20,7 @@ Which images feed which rows (written to ``collection.json``):
   own class (0 = all unseen images, the transductive reading of the paper: CLIP scored all 70 classes);
 - the image-text model is the shared one (:mod:`rsrepro.image_text`); trained here (embedded), it saw the
   seen training images of this run's splits and their captions only: no unseen-class image or caption
-  touches any training (checked by :func:`rsrepro.data.splits.require_seen_only`).
+  touches any training (checked by :func:`rsrepro.data.leakage.require_seen_only`).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 ``embedded`` (the embedded preset): a small CLIP-style model trained here with symmetric InfoNCE on
 (image, caption) pairs of the training images that every zero-shot split it serves keeps for its seen
 classes, so no unseen-class image or caption of any of them touches it (checked by
-:func:`rsrepro.data.splits.require_seen_only`). ``clip-rsicd`` (the paper preset): a local clip-rsicd
+:func:`rsrepro.data.leakage.require_seen_only`). ``clip-rsicd`` (the paper preset): a local clip-rsicd
 checkpoint, used as it is. Either way :func:`image_text_encoders` gives the model's image and text
 encoders.
 """
@@ -22,8 +22,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from rsrepro.data.leakage import require_seen_only
 from rsrepro.data.prepared import PreparedDataset
-from rsrepro.data.splits import require_seen_only
 from rsrepro.dsva.images import image_batch
 from rsrepro.errors import RsreproError
 from rsrepro.io import atomic_dir, write_json
