@@ -15,7 +15,6 @@ from rsrepro.paths import (
     CHECKSUM_LOCK,
     DOWNLOADS,
     FIGURES,
-    METRICS,
     PREPARED,
     PRETRAINED,
     RAW,

@@ -13,7 +13,7 @@ rule headline_metrics:
     input:
         summaries=lambda w: report_targets.summary_files(config)[w.paper],
     output:
-        f"{METRICS}/{{paper}}.json",
+        report_targets.metrics_file("{paper}"),
     shell:
         job("rsrepro headline-metrics --paper {wildcards.paper} --out {output} {input.summaries}")
 

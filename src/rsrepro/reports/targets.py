@@ -26,8 +26,13 @@ def plot_files(config: dict[str, Any]) -> list[str]:
     return [curves_file(name, dataset) for name in PAPERS for dataset in config[name]["datasets"]]
 
 
+def metrics_file(paper: str) -> str:
+    """A paper's headline numbers as DVC metrics JSON."""
+    return f"{METRICS}/{paper}.json"
+
+
 def metrics_files() -> list[str]:
-    return [f"{METRICS}/{name}.json" for name in PAPERS]
+    return [metrics_file(name) for name in PAPERS]
 
 
 def restored_targets(config: dict[str, Any]) -> list[str]:
