@@ -1,5 +1,5 @@
 """What every rule's jobs share (rsrepro.jobs): the shell wrapper, and log, benchmark and environment
-derived from the rule's name and wildcards. (The whole workflow with them: tests/pipeline/test_reports.py
+derived from the rule's name and wildcards. (The whole workflow with them: tests/pipeline/test_job_files.py
 finds every job's log beside its benchmark, and `snakemake --lint` passes: tests/test_lint.py.)"""
 
 from __future__ import annotations
