@@ -12,6 +12,7 @@ configfile: "params.yaml"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/download.smk"
+include: "workflow/rules/image_text.smk"
 # One rule file per registered paper (rsrepro.papers).
 for paper in PAPERS:
 
@@ -20,6 +21,8 @@ for paper in PAPERS:
 
 include: "workflow/rules/report.smk"
 
+
+add_job_files(workflow.rules, ENV)  # each rule's log, benchmark and environment, from its name and wildcards
 
 save_fingerprints()  # every rule's code fingerprint is known now (rsrepro.workflow.tracked)
 

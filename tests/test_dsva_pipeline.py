@@ -13,18 +13,14 @@ import pytest
 import torch
 import yaml
 
+from rsrepro.data.leakage import LeakError, require_seen_only
 from rsrepro.data.prepared import PreparedDataset
 from rsrepro.data.splits import zero_shot_split
-from rsrepro.dsva.attributes import (
-    LeakError,
-    collect,
-    fit_image_text,
-    require_seen_only,
-    shared_training_images,
-)
+from rsrepro.dsva.attributes import collect
 from rsrepro.dsva.summary import summarize
 from rsrepro.dsva.targets import run_key
 from rsrepro.dsva.train import build_model, overlaps, training_images
+from rsrepro.image_text.model import fit_image_text, shared_training_images
 from tests.dsva_tiny import COLLECTION, TRAIN, build_tiny_dsva_dataset, train_and_score
 
 torch.set_num_threads(1)
@@ -225,13 +221,11 @@ def test_snakemake_dry_run_lists_dsva_jobs():
         text=True,
         check=True,
     ).stdout
-    counts = {
-        rule: int(n)
-        for rule, n in (line.split()[:2] for line in out.splitlines() if line.startswith("dsva_"))
-    }
+    rows = (line.split()[:2] for line in out.splitlines() if line.startswith(("dsva_", "image_text_")))
+    counts = {rule: int(n) for rule, n in rows}
     splits = len(yaml.safe_load((ROOT / "params.yaml").read_text())["dsva"]["splits"])
     assert counts == {
-        "dsva_image_text": 1,  # one image-text model per split seed
+        "image_text_train": 1,  # one image-text model for DSVA's splits of each split seed
         "dsva_collect_attributes": splits,
         "dsva_train": splits * 2 * 2 * 2,  # x settings (zsl, gzsl) x variants x stages (full, select)
         "dsva_summarize": splits * 2,

@@ -32,7 +32,8 @@ def merged_paper_config() -> dict:
 def test_overlay_deep_merges_and_validates() -> None:
     config = merged_paper_config()
     assert "synthetic" in config["data"] and "ucm" in config["data"], "data must merge key by key"
-    assert config["swan"]["val_fraction"] == 0.2, "keys the overlay omits keep params.yaml's value"
+    omitted = config["splits"]["retrieval"]["val_fraction"]
+    assert omitted == 0.2, "keys the overlay omits keep params.yaml's value"
     assert config["lsenet"]["train_ratios"]["aid"] == [0.2, 0.5]
     validate_params(config, load_schema(REPO / "workflow/schemas/params.schema.yaml"))
 

@@ -82,7 +82,7 @@ def test_the_projection_scales_with_the_schedule() -> None:
 
 
 def test_the_clip_rsicd_encoders_read_a_hugging_face_folder(tmp_path: Path) -> None:
-    from rsrepro.dsva.attributes import clip_rsicd_encoders
+    from rsrepro.image_text.model import clip_rsicd_encoders
 
     encode_image, encode_text = clip_rsicd_encoders(
         str(write_clip(tmp_path / "clip", "narrow")), torch.device("cpu")

@@ -46,5 +46,6 @@ def test_slurm_profile_runs_jobs_through_sbatch(tmp_path: Path, slurm_cluster: N
     assert (workdir / TARGET).exists()
     logs = workdir / ".snakemake" / "slurm_logs"
     assert {p.name for p in logs.iterdir()} >= {"rule_prepare_synthetic", "rule_lsenet_train"}
-    train_log = (workdir / "results/logs/lsenet/synthetic/full_ratio0.2_seed0.log").read_text()
+    log = "results/logs/lsenet_train/dataset=synthetic/lsenet_variant=full/ratio=0.2/seed=0.log"
+    train_log = (workdir / log).read_text()
     assert train_log.startswith("rsrepro launch: CUDA_VISIBLE_DEVICES=''")  # gpus: 0, on the gpu partition

@@ -97,6 +97,21 @@ def test_ranks_match_brute_force(seed, n_images):
     assert text_to_image_ranks(s, owner, "numpy")[0].tolist() == t2i
 
 
+@pytest.mark.parametrize("ties", ["pessimistic", "numpy"])
+def test_a_float64_and_a_float32_matrix_give_the_same_metrics(ties):
+    rng = np.random.default_rng(3)
+    sims = rng.integers(0, 6, size=(8, 40)).astype(np.float32) / 4  # ties on purpose, exact in both dtypes
+    caption_image = np.repeat(np.arange(8), 5)
+    scenes = np.array(["a", "b", "", "a", "c", "b", "", "c"])
+    single = metrics_from_similarity(torch.from_numpy(sims), torch.from_numpy(caption_image), scenes, ties)
+    double = metrics_from_similarity(
+        torch.from_numpy(sims.astype(np.float64)), torch.from_numpy(caption_image), scenes, ties
+    )
+    assert double == single
+    assert metrics_from_similarity(sims.astype(np.float64), caption_image, scenes, ties) == single  # numpy's
+    assert single["i2t_tied"] > 0
+
+
 def test_scene_recall_hand_checked_and_empty_scenes_excluded():
     # 3 image queries over 4 items; scenes of items: a a b ''
     sims = torch.tensor([[0.9, 0.1, 0.8, 0.0], [0.1, 0.2, 0.9, 0.3], [0.5, 0.4, 0.3, 0.2]])

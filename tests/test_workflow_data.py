@@ -47,8 +47,8 @@ def test_data_stage_builds_prepared_data_and_splits(built: Path) -> None:
     assert split["dataset"] == "synthetic" and len(split["train"]) == 28 * 2
     zero_shot = json.loads((built / DATA_TARGETS[5]).read_text())
     assert (len(zero_shot["seen_classes"]), len(zero_shot["unseen_classes"])) == (24, 4)
-    assert (built / "results/logs/prepare/synthetic.log").exists()
-    assert (built / "results/benchmarks/prepare_synthetic/synthetic.tsv").exists()
+    assert (built / "results/logs/prepare_synthetic.log").exists()  # rsrepro.jobs: by rule and wildcards
+    assert (built / "results/benchmarks/split_zero_shot/dataset=synthetic/split=60-10/seed=0.tsv").exists()
 
 
 @pytest.mark.slow
@@ -58,11 +58,11 @@ def test_rerun_without_changes_does_nothing(built: Path) -> None:
 
 @pytest.mark.slow
 def test_changing_a_split_parameter_reruns_only_those_splits(built: Path) -> None:
-    edit_params(built, swan={"val_fraction": 0.25})
+    edit_params(built, splits={"retrieval": {"val_fraction": 0.25}})
     try:
         assert planned_jobs(built, *DATA_TARGETS) == {"split_retrieval": 2}
     finally:
-        edit_params(built, swan={"val_fraction": 0.2})
+        edit_params(built, splits={"retrieval": {"val_fraction": 0.2}})
 
 
 @pytest.mark.slow

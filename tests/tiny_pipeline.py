@@ -23,11 +23,11 @@ TINY: dict[str, Any] = {
         "train": {"epochs": 1},
         "report": {"r_sweep": [1, 3], "roi_examples": 2},
     },
+    "image_text": {"epochs": 1, "baselines": {"zero_shot_splits": ["60/10"], "split_seed": 0}},  # DSVA's too
     "swan": {"run_seeds": [0], "variants": ["corrected"], "train": {"epochs": 1}},
     "dsva": {
         "splits": ["60/10"],
         "variants": ["corrected"],
-        "collection": {"epochs": 1},
         "train": {"epochs": 2, "warmup_epochs": 1, "batches_per_epoch": 2},
     },
 }

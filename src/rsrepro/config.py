@@ -69,14 +69,9 @@ def validate_params(config: dict[str, Any], schema: dict[str, Any], source: str 
 
 
 def _check_cross_references(config: dict[str, Any], source: str) -> None:
-    """Rules a schema cannot express: every dataset a paper uses is configured for it, and every GPU of a
-    DDP run gets a share of the global batch."""
-    problems = [
-        f"lsenet.train_ratios has no entry for dataset {name!r} listed in lsenet.datasets; "
-        f"add e.g. `{name}: [0.5]` under lsenet.train_ratios"
-        for name in config["lsenet"]["datasets"]
-        if name not in config["lsenet"]["train_ratios"]
-    ]
+    """Rules a schema cannot express: each paper's own (its ``params_problems``), every dataset a paper
+    uses is configured, and every GPU of a DDP run gets a share of the global batch."""
+    problems = [problem for targets in PAPERS.values() for problem in targets.params_problems(config)]
     problems += [
         f"{paper}.datasets lists {name!r} but data.{name} is not configured; "
         f"add a data.{name} section (config/paper.yaml has one for every real dataset)"

@@ -9,6 +9,8 @@ the params checks, the headline metrics, the DVC plots and the index report read
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any, Protocol
 
 from rsrepro.dsva import targets as dsva
@@ -36,6 +38,8 @@ class PaperTargets(Protocol):
 
     def global_batch(self, config: dict[str, Any]) -> tuple[str, int]: ...
 
+    def params_problems(self, config: dict[str, Any]) -> list[str]: ...  # what its schema cannot express
+
     def headlines(self, summary_file: str) -> list[Headline]: ...
 
     def main_table(self, summary_files: list[str]) -> tuple[str, list[str], list[dict[str, Any]]]: ...
@@ -49,3 +53,14 @@ def paper(name: str) -> PaperTargets:
     if name not in PAPERS:
         raise RsreproError(f"unknown paper {name!r}; registered papers (rsrepro.papers): {', '.join(PAPERS)}")
     return PAPERS[name]
+
+
+def headline_rows(summary_files: dict[str, Iterable[str | Path]]) -> list[Headline]:
+    """Headline rows of every paper from its summary files (paper -> files), read by the paper's
+    ``targets.headlines``."""
+    return [
+        row
+        for name, files in summary_files.items()
+        for path in files
+        for row in paper(name).headlines(str(path))
+    ]

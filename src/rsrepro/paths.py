@@ -8,6 +8,7 @@ rule's output pattern and the file lists of its consumers are the same expressio
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 RESULTS = "results"
@@ -41,6 +42,11 @@ def split_tag(split: str) -> str:
     return split.replace("/", "-")
 
 
+def split_set(splits: Iterable[str]) -> str:
+    """Several paper splits ('60/10', '50/20') as one file-name part, in one order ('50-20+60-10')."""
+    return "+".join(sorted(split_tag(split) for split in splits))
+
+
 def classification_split(dataset: str, ratio: float | str, seed: int | str) -> str:
     return f"{SPLITS}/{dataset}/classification/ratio{ratio}_seed{seed}.json"
 
@@ -52,6 +58,17 @@ def retrieval_split(dataset: str, seed: int | str) -> str:
 def zero_shot_split(dataset: str, split_tag: str, seed: int | str) -> str:
     """``split_tag`` as :func:`split_tag` writes it ('60-10')."""
     return f"{SPLITS}/{dataset}/zero_shot/{split_tag}_seed{seed}.json"
+
+
+def image_text_model(dataset: str, split_set: str, seed: int | str) -> str:
+    """The embedded image-text model trained for the zero-shot splits ``split_set`` (as :func:`split_set`
+    writes it) of one split seed: a folder holding ``model.pt`` and ``training.json``."""
+    return f"{FEATURES}/{dataset}/image_text/{split_set}_seed{seed}"
+
+
+def report_file(name: str, suffix: str) -> str:
+    """A rendered report (``html``) or its executed notebook (``ipynb``): a paper's or the index."""
+    return f"{REPORTS}/{name}.{suffix}"
 
 
 def weights_input(weights_file: str | None) -> list[str]:

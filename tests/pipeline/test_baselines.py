@@ -23,7 +23,7 @@ from tests.test_baselines import tabular_rows
 from tests.workflow_helpers import edit_params, planned_jobs
 
 RUNS = Path("results/runs")
-IMAGE_TEXT = RUNS / "dsva/synthetic/image_text_seed0/training.json"  # the embedded image-text model's
+IMAGE_TEXT = Path("results/features/synthetic/image_text/60-10_seed0/training.json")  # the tiny preset's
 
 
 def probe_runs(workdir: Path) -> list[Path]:
@@ -120,3 +120,16 @@ def test_a_baseline_setting_reruns_the_baseline_and_its_tables_only(tiny_pipelin
         edit_params(tiny_pipeline, lsenet={"baseline": original})
     assert "lsenet_linear_probe" in jobs and "paper_table" in jobs
     assert not jobs & {"lsenet_train", "lsenet_baseline_features", "lsenet_evaluate"}
+
+
+@pytest.mark.slow
+def test_an_image_text_setting_reruns_its_model_and_what_uses_it_only(tiny_pipeline: Path) -> None:
+    original = yaml.safe_load((tiny_pipeline / "params.yaml").read_text())["image_text"]["lr"]
+    edit_params(tiny_pipeline, image_text={"lr": original / 2})
+    try:
+        jobs = set(planned_jobs(tiny_pipeline)) - {"all"}
+    finally:
+        edit_params(tiny_pipeline, image_text={"lr": original})
+    uses = {"dsva_collect_attributes", "dsva_baseline", "lsenet_baseline_features", "swan_baseline"}
+    assert {"image_text_train", *uses, "dsva_train", "index_report"} <= jobs
+    assert not jobs & {"lsenet_train", "swan_train", "split_zero_shot", "prepare_synthetic"}

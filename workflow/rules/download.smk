@@ -17,16 +17,10 @@ rule fetch_dataset:
         cfg=lambda w: as_json(fetch_params(config["data"][w.real])),
         staging=lambda w: f"{DOWNLOADS}/{w.real}",
         lock=CHECKSUM_LOCK,
-    log:
-        f"{LOGS}/fetch/{{real}}.log",
-    benchmark:
-        f"{BENCHMARKS}/fetch_dataset/{{real}}.tsv"
-    conda:
-        ENV
     shell:
-        tracked(
+        job(
             "rsrepro fetch {wildcards.real} --out {output} --staging {params.staging}"
-            " --lock {params.lock} --params-key data.{wildcards.real} --params {params.cfg:q} > {log} 2>&1"
+            " --lock {params.lock} --params-key data.{wildcards.real} --params {params.cfg:q}"
         )
 
 
@@ -38,16 +32,10 @@ rule prepare_real:
     params:
         cfg=lambda w: as_json(config["data"][w.real]),
         scratch=SCRATCH,
-    log:
-        f"{LOGS}/prepare/{{real}}.log",
-    benchmark:
-        f"{BENCHMARKS}/prepare_real/{{real}}.tsv"
-    conda:
-        ENV
     shell:
-        tracked(
+        job(
             "rsrepro prepare {wildcards.real} --raw {input.raw} --out {output} --scratch {params.scratch}"
-            " --params {params.cfg:q} > {log} 2>&1"
+            " --params {params.cfg:q}"
         )
 
 
@@ -58,17 +46,11 @@ rule fetch_pretrained:
         cfg=lambda w: as_json(fetch_params(config["data"]["pretrained"].get(w.weights, {}))),
         staging=lambda w: f"{DOWNLOADS}/{w.weights}",
         lock=CHECKSUM_LOCK,
-    log:
-        f"{LOGS}/fetch/{{weights}}.log",
-    benchmark:
-        f"{BENCHMARKS}/fetch_pretrained/{{weights}}.tsv"
-    conda:
-        ENV
     shell:
-        tracked(
+        job(
             "rsrepro fetch {wildcards.weights} --out {output} --staging {params.staging}"
             " --lock {params.lock} --params-key data.pretrained.{wildcards.weights}"
-            " --params {params.cfg:q} > {log} 2>&1"
+            " --params {params.cfg:q}"
         )
 
 
@@ -78,14 +60,5 @@ rule fetch_clip:
     params:
         cfg=lambda w: as_json(config["data"]["pretrained"][w.clip]),
         lock=CHECKSUM_LOCK,
-    log:
-        f"{LOGS}/fetch/{{clip}}.log",
-    benchmark:
-        f"{BENCHMARKS}/fetch_clip/{{clip}}.tsv"
-    conda:
-        ENV
     shell:
-        tracked(
-            "rsrepro fetch-clip {wildcards.clip} --out {output} --lock {params.lock}"
-            " --params {params.cfg:q} > {log} 2>&1"
-        )
+        job("rsrepro fetch-clip {wildcards.clip} --out {output} --lock {params.lock} --params {params.cfg:q}")

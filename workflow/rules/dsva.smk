@@ -1,11 +1,10 @@
 # DSVA: attribute collection (features) -> training (per setting, full + select stages) -> per-run metrics
-# -> report.
-from rsrepro.baselines import targets as baseline_targets
+# -> report. The image-text model of its collection and its baseline is the shared one (image_text.smk),
+# trained for DSVA's own splits of each split seed.
 from rsrepro.dsva import SETTINGS, STAGES
 from rsrepro.dsva import targets as dsva_targets
 from rsrepro.dsva.settings import job_train_settings
-from rsrepro.dsva.targets import DSVA, RUN, dsva_split_files, image_text_inputs, run_metrics
-
+from rsrepro.dsva.targets import DSVA, RUN, run_metrics
 
 TRAINING = f"{RUN}/{{setting}}/{{dsva_variant}}/{{stage}}"  # one training: a setting's stage of a variant
 TRAINING_FILES = ("history.json", "test_outputs.npz")  # what its evaluation reads
@@ -17,50 +16,21 @@ wildcard_constraints:
     setting="|".join(SETTINGS),
 
 
-rule dsva_image_text:
-    input:
-        data=f"{PREPARED}/{{dataset}}",
-        splits=lambda w: dsva_split_files(config, w.dataset, int(w.seed)),
-    output:
-        directory(f"{DSVA}/{{dataset}}/image_text_seed{{seed}}"),
-    params:
-        cfg=lambda w: as_json(config["dsva"]["collection"]),  # a function: the prompt holds "{attribute}"
-    log:
-        f"{LOGS}/dsva/{{dataset}}/image_text_seed{{seed}}.log",
-    benchmark:
-        f"{BENCHMARKS}/dsva_image_text/{{dataset}}/image_text_seed{{seed}}.tsv"
-    conda:
-        ENV
-    threads: 1
-    shell:
-        tracked(
-            "rsrepro dsva-image-text --prepared {input.data} --splits {input.splits} --out {output}"
-            " --threads {threads} --params {params.cfg:q} > {log} 2>&1"
-        )
-
-
 rule dsva_collect_attributes:
     input:
         data=f"{PREPARED}/{{dataset}}",
         split=zero_shot_split("{dataset}", "{split}", "{seed}"),
-        image_text=lambda w: image_text_inputs(config, w.dataset, int(w.seed)),
-        clip=[ancient(p) for p in weights_input(config["dsva"]["collection"]["clip_model_dir"])],
+        model=lambda w: image_text_inputs(w.dataset, config["dsva"]["splits"], w.seed)["model"],
     output:
         directory(f"{RUN}/attributes"),
     params:
-        cfg=lambda w: as_json(config["dsva"]["collection"]),  # a function: the prompt holds "{attribute}"
-        image_text=lambda w, input: f"--image-text {input.image_text[0]}" if input.image_text else "",
-    log:
-        f"{LOGS}/dsva/{{dataset}}/{{split}}_seed{{seed}}/collect_attributes.log",
-    benchmark:
-        f"{BENCHMARKS}/dsva_collect_attributes/{{dataset}}/{{split}}_seed{{seed}}/collect_attributes.tsv"
-    conda:
-        ENV
-    threads: 1
+        # a function: the prompt holds "{attribute}"
+        cfg=lambda w: as_json({**image_text_targets.encoder_params(config), **config["dsva"]["collection"]}),
+        model=lambda w: image_text_targets.model_option(config, w.dataset, config["dsva"]["splits"], w.seed),
     shell:
-        tracked(
+        job(
             "rsrepro dsva-collect-attributes --prepared {input.data} --split {input.split} --out {output}"
-            " {params.image_text} --threads {threads} --params {params.cfg:q} > {log} 2>&1"
+            " {params.model} --threads {threads} --params {params.cfg:q}"
         )
 
 
@@ -81,23 +51,16 @@ rule dsva_train:
         # per job: an override in dsva.settings reruns its split and setting only
         cfg=lambda w: as_json(job_train_settings(config, w.split, w.setting)),
         checkpoints=f"{TRAINING}/checkpoints",
-    log:
-        f"{LOGS}/dsva/{{dataset}}/{{split}}_seed{{seed}}/{{setting}}_{{dsva_variant}}_{{stage}}.log",
-    benchmark:
-        f"{BENCHMARKS}/dsva_train/{{dataset}}/{{split}}_seed{{seed}}/{{setting}}_{{dsva_variant}}_{{stage}}.tsv"
-    conda:
-        ENV
-    threads: 1
     priority: 1  # before SWAN's trainings, whose report is the quickest to draw (lsenet_train's comment)
     resources:
         gpu=lambda w: job_train_settings(config, w.split, w.setting)["gpus"],
     shell:
-        tracked(
+        job(
             "rsrepro launch --gpus {resources.gpu} -- dsva-train --prepared {input.data} --split {input.split}"
             " --attributes {input.attributes} --setting {wildcards.setting} --stage {wildcards.stage}"
             " --variant {wildcards.dsva_variant} --model {output.model} --history {output.history}"
             " --test-outputs {output.test_outputs} --checkpoints {params.checkpoints} --threads {threads}"
-            " --params {params.cfg:q} > {log} 2>&1"
+            " --params {params.cfg:q}"
         )
 
 
@@ -110,48 +73,39 @@ rule dsva_summarize:
         },
     output:
         f"{RUN}/{{dsva_variant}}/metrics.json",
-    log:
-        f"{LOGS}/dsva/{{dataset}}/{{split}}_seed{{seed}}/{{dsva_variant}}_summarize.log",
-    benchmark:
-        f"{BENCHMARKS}/dsva_summarize/{{dataset}}/{{split}}_seed{{seed}}/{{dsva_variant}}_summarize.tsv"
-    conda:
-        ENV
-    threads: 1
     shell:
-        tracked(
+        job(
             "rsrepro dsva-summarize --zsl-full {input.zsl_full} --zsl-select {input.zsl_select}"
-            " --gzsl-full {input.gzsl_full} --gzsl-select {input.gzsl_select} --out {output} > {log} 2>&1"
+            " --gzsl-full {input.gzsl_full} --gzsl-select {input.gzsl_select} --out {output}"
         )
 
 
 # Baseline: zero-shot classification with the image-text model and class-name prompts, on DSVA's test sets.
 rule dsva_baseline:
     input:
+        unpack(lambda w: image_text_inputs(w.dataset, config["dsva"]["splits"], w.seed)),  # model, trained_on
         data=f"{PREPARED}/{{dataset}}",
         split=zero_shot_split("{dataset}", "{split}", "{seed}"),
-        model=lambda w: baseline_targets.image_text_inputs(config, w.dataset)["model"],
-        trained_on=lambda w: baseline_targets.image_text_inputs(config, w.dataset)["trained_on"],
     output:
         metrics=f"{RUN}/zero_shot_baseline/metrics.json",
         scores=f"{RUN}/zero_shot_baseline/test_outputs.npz",
     params:
         # a function: the prompt holds "{attribute}"
-        cfg=lambda w: as_json({**config["dsva"]["collection"], **config["dsva"]["baseline"]}),
+        cfg=lambda w: as_json(
+            {
+                **image_text_targets.encoder_params(config),
+                "prompt": config["dsva"]["collection"]["prompt"],
+                **config["dsva"]["baseline"],
+            }
+        ),
         held_out=config["dsva"]["train"]["val_classes"],
-        model=lambda w: baseline_targets.model_option(config, w.dataset),
-        trained_on=lambda w: baseline_targets.trained_on_files(config, w.dataset),
-    log:
-        f"{LOGS}/dsva/{{dataset}}/{{split}}_seed{{seed}}/baseline.log",
-    benchmark:
-        f"{BENCHMARKS}/dsva_baseline/{{dataset}}/{{split}}_seed{{seed}}/baseline.tsv"
-    conda:
-        ENV
-    threads: 1
+        model=lambda w: image_text_targets.model_option(config, w.dataset, config["dsva"]["splits"], w.seed),
+        trained_on=lambda w: image_text_targets.trained_on_files(config, w.dataset, config["dsva"]["splits"], w.seed),
     shell:
-        tracked(
+        job(
             "rsrepro baseline-zero-shot --prepared {input.data} --split {input.split} {params.model}"
             " --held-out {params.held_out} --trained-on {params.trained_on} --out {output.metrics}"
-            " --scores {output.scores} --params {params.cfg:q} > {log} 2>&1"
+            " --scores {output.scores} --params {params.cfg:q}"
         )
 
 
@@ -160,15 +114,8 @@ rule dsva_aggregate:
         lambda w: run_metrics(config, w.dataset),
     output:
         f"{DSVA}/{{dataset}}/metrics.json",
-    log:
-        f"{LOGS}/dsva/{{dataset}}/aggregate.log",
-    benchmark:
-        f"{BENCHMARKS}/dsva_aggregate/{{dataset}}/aggregate.tsv"
-    conda:
-        ENV
-    threads: 1
     shell:
-        tracked("rsrepro dsva-aggregate --metrics {input} --out {output} > {log} 2>&1")
+        job("rsrepro dsva-aggregate --metrics {input} --out {output}")
 
 
 rule dsva_report:
@@ -178,12 +125,12 @@ rule dsva_report:
         runs=dsva_targets.report_inputs(config),
     output:
         html=report(
-            f"{RESULTS}/reports/dsva.html",
+            report_file("dsva", "html"),
             caption="../report/paper.rst",
             category="Reports",
             labels={"report": "DSVA"},
         ),
-        executed=f"{RESULTS}/reports/dsva.ipynb",
+        executed=report_file("dsva", "ipynb"),
         key_figure=report(f"{FIGURES}/dsva/protocols.png", caption="../report/figure.rst", category="Key figures"),
     params:
         nb=as_json(
@@ -193,16 +140,9 @@ rule dsva_report:
                 "figures_dir": f"{FIGURES}/dsva",
             }
         ),
-    log:
-        f"{LOGS}/dsva/report.log",
-    benchmark:
-        f"{BENCHMARKS}/dsva_report/report.tsv"
-    conda:
-        ENV
-    threads: 1
     shell:
-        tracked(
+        job(
             "rsrepro render-report --notebook {input.notebook} --executed {output.executed}"
-            " --html {output.html} --params {params.nb:q} > {log} 2>&1",
+            " --html {output.html} --params {params.nb:q}",
             notebook=notebook("dsva"),
         )

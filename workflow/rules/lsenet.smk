@@ -1,6 +1,5 @@
 # LSE-Net: one training+evaluation job per dataset x variant x train ratio x split seed, an aggregate per
 # dataset, and the report. File lists come from rsrepro.lsenet.targets (plain, tested functions).
-from rsrepro.baselines import targets as baseline_targets
 from rsrepro.lsenet import targets as lsenet_targets
 
 LSENET = lsenet_targets.LSENET
@@ -23,23 +22,16 @@ rule lsenet_train:
     params:
         cfg=as_json({"model": config["lsenet"]["model"], "train": config["lsenet"]["train"]}),
         checkpoints=lambda w: lsenet_targets.checkpoint_dir(w.dataset, w.lsenet_variant, w.ratio, w.seed),
-    log:
-        f"{LOGS}/lsenet/{{dataset}}/{{lsenet_variant}}_ratio{{ratio}}_seed{{seed}}.log",
-    benchmark:
-        f"{BENCHMARKS}/lsenet_train/{{dataset}}/{{lsenet_variant}}_ratio{{ratio}}_seed{{seed}}.tsv"
-    conda:
-        ENV
-    threads: 1
     # its report is the longest to draw: train it first, so that the report runs beside the other trainings
     priority: 2
     resources:
         gpu=config["lsenet"]["train"]["gpus"],
     shell:
-        tracked(
+        job(
             "OMP_NUM_THREADS={threads} rsrepro launch --gpus {resources.gpu} -- lsenet-train"
             " --prepared {input.prepared} --split {input.split} --model {output.model}"
             " --history {output.history} --test-outputs {output.test_outputs} --checkpoints {params.checkpoints}"
-            " --variant {wildcards.lsenet_variant} --params {params.cfg:q} > {log} 2>&1"
+            " --variant {wildcards.lsenet_variant} --params {params.cfg:q}"
         )
 
 
@@ -49,42 +41,22 @@ rule lsenet_evaluate:
         history=f"{RUN}/history.json",
     output:
         f"{RUN}/metrics.json",
-    log:
-        f"{LOGS}/lsenet/{{dataset}}/{{lsenet_variant}}_ratio{{ratio}}_seed{{seed}}_evaluate.log",
-    benchmark:
-        f"{BENCHMARKS}/lsenet_evaluate/{{dataset}}/{{lsenet_variant}}_ratio{{ratio}}_seed{{seed}}_evaluate.tsv"
-    conda:
-        ENV
-    threads: 1
     shell:
-        tracked(
-            "rsrepro lsenet-evaluate --test-outputs {input.test_outputs} --history {input.history}"
-            " --out {output} > {log} 2>&1"
-        )
+        job("rsrepro lsenet-evaluate --test-outputs {input.test_outputs} --history {input.history} --out {output}")
 
 
 # Baseline: a linear probe on the image-text model's frozen image features, on the main table's splits.
 rule lsenet_baseline_features:
     input:
         prepared=f"{PREPARED}/{{dataset}}",
-        model=lambda w: baseline_targets.image_text_inputs(config, w.dataset)["model"],
+        model=lambda w: image_text_inputs(w.dataset, *BASELINES_MODEL)["model"],
     output:
         lsenet_targets.probe_features("{dataset}"),
     params:
-        cfg=lambda w: as_json(config["dsva"]["collection"]),  # a function: the prompt holds "{attribute}"
-        model=lambda w: baseline_targets.model_option(config, w.dataset),
-    log:
-        f"{LOGS}/lsenet/{{dataset}}/baseline_features.log",
-    benchmark:
-        f"{BENCHMARKS}/lsenet_baseline_features/{{dataset}}/baseline_features.tsv"
-    conda:
-        ENV
-    threads: 1
+        cfg=as_json(image_text_targets.encoder_params(config)),
+        model=lambda w: image_text_targets.model_option(config, w.dataset, *BASELINES_MODEL),
     shell:
-        tracked(
-            "rsrepro baseline-features --prepared {input.prepared} --out {output} {params.model}"
-            " --params {params.cfg:q} > {log} 2>&1"
-        )
+        job("rsrepro baseline-features --prepared {input.prepared} --out {output} {params.model} --params {params.cfg:q}")
 
 
 rule lsenet_linear_probe:
@@ -92,25 +64,18 @@ rule lsenet_linear_probe:
         prepared=f"{PREPARED}/{{dataset}}",
         features=lsenet_targets.probe_features("{dataset}"),
         split=classification_split("{dataset}", "{ratio}", "{seed}"),
-        trained_on=lambda w: baseline_targets.image_text_inputs(config, w.dataset)["trained_on"],
+        trained_on=lambda w: image_text_inputs(w.dataset, *BASELINES_MODEL)["trained_on"],
     output:
         metrics=lsenet_targets.probe_file("{dataset}", "{ratio}", "{seed}", "metrics.json"),
         logits=lsenet_targets.probe_file("{dataset}", "{ratio}", "{seed}", "test_outputs.npz"),
     params:
-        cfg=lambda w: as_json({**config["lsenet"]["baseline"], "model": config["dsva"]["collection"]["model"]}),
-        trained_on=lambda w: baseline_targets.trained_on_files(config, w.dataset),
-    log:
-        f"{LOGS}/lsenet/{{dataset}}/linear_probe_ratio{{ratio}}_seed{{seed}}.log",
-    benchmark:
-        f"{BENCHMARKS}/lsenet_linear_probe/{{dataset}}/linear_probe_ratio{{ratio}}_seed{{seed}}.tsv"
-    conda:
-        ENV
-    threads: 1
+        cfg=as_json({**config["lsenet"]["baseline"], "model": config["image_text"]["model"]}),
+        trained_on=lambda w: image_text_targets.trained_on_files(config, w.dataset, *BASELINES_MODEL),
     shell:
-        tracked(
+        job(
             "rsrepro baseline-linear-probe --prepared {input.prepared} --features {input.features}"
             " --split {input.split} --trained-on {params.trained_on} --out {output.metrics}"
-            " --logits {output.logits} --params {params.cfg:q} > {log} 2>&1"
+            " --logits {output.logits} --params {params.cfg:q}"
         )
 
 
@@ -118,16 +83,9 @@ rule lsenet_aggregate:
     input:
         lambda w: lsenet_targets.run_metrics(config, w.dataset),
     output:
-        f"{LSENET}/{{dataset}}/summary.json",
-    log:
-        f"{LOGS}/lsenet/{{dataset}}/aggregate.log",
-    benchmark:
-        f"{BENCHMARKS}/lsenet_aggregate/{{dataset}}/aggregate.tsv"
-    conda:
-        ENV
-    threads: 1
+        lsenet_targets.summary_file("{dataset}"),
     shell:
-        tracked("rsrepro lsenet-aggregate --metrics {input} --out {output} > {log} 2>&1")
+        job("rsrepro lsenet-aggregate --metrics {input} --out {output}")
 
 
 rule lsenet_report:
@@ -137,10 +95,10 @@ rule lsenet_report:
         runs=[run[name] for run in lsenet_targets.report_runs(config) for name in ("model", "history", "metrics")],
         prepared=[f"{PREPARED}/{dataset}" for dataset in config["lsenet"]["datasets"]],
     output:
-        executed=f"{REPORTS}/lsenet.ipynb",
+        executed=report_file("lsenet", "ipynb"),
         key_figure=report(f"{FIGURES}/lsenet/curves.png", caption="../report/figure.rst", category="Key figures"),
         html=report(
-            f"{REPORTS}/lsenet.html",
+            report_file("lsenet", "html"),
             caption="../report/paper.rst",
             category="Reports",
             labels={"report": "LSE-Net"},
@@ -155,17 +113,10 @@ rule lsenet_report:
                 "figures_dir": f"{FIGURES}/lsenet",
             }
         ),
-    log:
-        f"{LOGS}/lsenet/report.log",
-    benchmark:
-        f"{BENCHMARKS}/lsenet_report/report.tsv"
-    conda:
-        ENV
-    threads: 1
     shell:
-        tracked(
+        job(
             "rsrepro render-report --notebook {input.notebook} --executed {output.executed}"
-            " --html {output.html} --params {params.nb:q} > {log} 2>&1",
+            " --html {output.html} --params {params.nb:q}",
             notebook=notebook("lsenet"),
         )
 
@@ -175,12 +126,5 @@ rule lsenet_per_class:
         summary=lsenet_targets.summary_file("{dataset}"),
     output:
         lsenet_targets.per_class_plot("{dataset}"),
-    log:
-        f"{LOGS}/lsenet/{{dataset}}/per_class.log",
-    benchmark:
-        f"{BENCHMARKS}/lsenet_per_class/{{dataset}}/per_class.tsv"
-    conda:
-        ENV
-    threads: 1
     shell:
-        tracked("rsrepro lsenet-per-class --summary {input.summary} --out {output} > {log} 2>&1")
+        job("rsrepro lsenet-per-class --summary {input.summary} --out {output}")

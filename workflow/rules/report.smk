@@ -13,16 +13,9 @@ rule headline_metrics:
     input:
         summaries=lambda w: report_targets.summary_files(config)[w.paper],
     output:
-        f"{METRICS}/{{paper}}.json",
-    log:
-        f"{LOGS}/report/headline_{{paper}}.log",
-    benchmark:
-        f"{BENCHMARKS}/headline_metrics/headline_{{paper}}.tsv"
-    conda:
-        ENV
-    threads: 1
+        report_targets.metrics_file("{paper}"),
     shell:
-        tracked("rsrepro headline-metrics --paper {wildcards.paper} --out {output} {input.summaries} > {log} 2>&1")
+        job("rsrepro headline-metrics --paper {wildcards.paper} --out {output} {input.summaries}")
 
 
 rule paper_table:
@@ -30,18 +23,8 @@ rule paper_table:
         summaries=lambda w: report_targets.summary_files(config)[w.paper],
     output:
         **report_targets.table_files("{paper}"),
-    log:
-        f"{LOGS}/report/table_{{paper}}.log",
-    benchmark:
-        f"{BENCHMARKS}/paper_table/table_{{paper}}.tsv"
-    conda:
-        ENV
-    threads: 1
     shell:
-        tracked(
-            "rsrepro paper-table --paper {wildcards.paper} --csv {output.csv} --tex {output.tex} {input.summaries}"
-            " > {log} 2>&1"
-        )
+        job("rsrepro paper-table --paper {wildcards.paper} --csv {output.csv} --tex {output.tex} {input.summaries}")
 
 
 rule plot_curves:
@@ -49,15 +32,8 @@ rule plot_curves:
         histories=lambda w: PAPERS[w.paper].history_files(config, w.dataset),
     output:
         report_targets.curves_file("{paper}", "{dataset}"),
-    log:
-        f"{LOGS}/report/curves_{{paper}}_{{dataset}}.log",
-    benchmark:
-        f"{BENCHMARKS}/plot_curves/curves_{{paper}}_{{dataset}}.tsv"
-    conda:
-        ENV
-    threads: 1
     shell:
-        tracked("rsrepro plot-curves --paper {wildcards.paper} --out {output} {input.histories} > {log} 2>&1")
+        job("rsrepro plot-curves --paper {wildcards.paper} --out {output} {input.histories}")
 
 
 rule index_report:
@@ -67,12 +43,12 @@ rule index_report:
         summaries=[f for files in report_targets.summary_files(config).values() for f in files],
     output:
         html=report(
-            f"{REPORTS}/index.html",
+            report_file("index", "html"),
             caption="../report/index.rst",
             category="Reports",
             labels={"report": "index"},
         ),
-        executed=f"{REPORTS}/index.ipynb",
+        executed=report_file("index", "ipynb"),
         headline_figure=report(
             f"{FIGURES}/index/headline.png", caption="../report/headline.rst", category="Key figures"
         ),
@@ -88,17 +64,10 @@ rule index_report:
                 "figures_dir": f"{FIGURES}/index",
             }
         ),
-    log:
-        f"{LOGS}/report/index.log",
-    benchmark:
-        f"{BENCHMARKS}/index_report/index.tsv"
-    conda:
-        ENV
-    threads: 1
     shell:
-        tracked(
+        job(
             "rsrepro render-report --notebook {input.notebook} --executed {output.executed}"
-            " --html {output.html} --params {params.nb:q} > {log} 2>&1",
+            " --html {output.html} --params {params.nb:q}",
             notebook=notebook("index"),
         )
 

@@ -1,9 +1,7 @@
 # SWAN (ICMR 2023): vocabulary (features), k runs per variant (train, selecting the best-validation
 # checkpoint and encoding the test split with it; evaluate those embeddings), aggregate over runs, report.
-from rsrepro.baselines import targets as baseline_targets
 from rsrepro.swan import targets as swan_targets
 
-SWAN_DIR = swan_targets.SWAN
 RUN = swan_targets.run_dir("{dataset}", "{swan_variant}", "{seed}")
 
 
@@ -18,15 +16,8 @@ rule swan_vocab:
         swan_targets.vocab_file("{dataset}"),
     params:
         cfg=as_json(config["swan"]["vocab"]),
-    log:
-        f"{LOGS}/swan/{{dataset}}/vocab.log",
-    benchmark:
-        f"{BENCHMARKS}/swan_vocab/{{dataset}}/vocab.tsv"
-    conda:
-        ENV
-    threads: 1
     shell:
-        tracked("rsrepro swan-vocab --prepared {input.data} --out {output} --params {params.cfg:q} > {log} 2>&1")
+        job("rsrepro swan-vocab --prepared {input.data} --out {output} --params {params.cfg:q}")
 
 
 # SWAN's word embeddings: the rows of its vocabulary from GloVe 840B (model.word_vectors: glove).
@@ -36,17 +27,8 @@ rule swan_word_vectors:
         vocab=swan_targets.vocab_file("{dataset}"),
     output:
         swan_targets.word_vectors_file("{dataset}"),
-    log:
-        f"{LOGS}/swan/{{dataset}}/word_vectors.log",
-    benchmark:
-        f"{BENCHMARKS}/swan_word_vectors/{{dataset}}/word_vectors.tsv"
-    conda:
-        ENV
     shell:
-        tracked(
-            "rsrepro glove-subset --archive {input.glove}/glove.840B.300d.zip --vocab {input.vocab}"
-            " --out {output} > {log} 2>&1"
-        )
+        job("rsrepro glove-subset --archive {input.glove}/glove.840B.300d.zip --vocab {input.vocab} --out {output}")
 
 
 rule swan_train:
@@ -64,22 +46,15 @@ rule swan_train:
         cfg=as_json({k: config["swan"][k] for k in ("model", "train")}),
         checkpoints=f"{RUN}/checkpoints",
         vectors=lambda w, input: f"--vectors {input.vectors}" if input.vectors else "",
-    log:
-        f"{LOGS}/swan/{{dataset}}/{{swan_variant}}_seed{{seed}}_train.log",
-    benchmark:
-        f"{BENCHMARKS}/swan_train/{{dataset}}/{{swan_variant}}_seed{{seed}}_train.tsv"
-    conda:
-        ENV
     threads: config["swan"]["threads"]
     resources:
         gpu=config["swan"]["train"]["gpus"],
     shell:
-        tracked(
+        job(
             "rsrepro launch --gpus {resources.gpu} -- swan-train --prepared {input.data} --split {input.split}"
             " --vocab {input.vocab} --model {output.model} --history {output.history}"
             " --test-outputs {output.test_outputs} --checkpoints {params.checkpoints}"
             " --variant {wildcards.swan_variant} --threads {threads} {params.vectors} --params {params.cfg:q}"
-            " > {log} 2>&1"
         )
 
 
@@ -89,46 +64,28 @@ rule swan_evaluate:
         history=f"{RUN}/history.json",
     output:
         f"{RUN}/metrics.json",
-    log:
-        f"{LOGS}/swan/{{dataset}}/{{swan_variant}}_seed{{seed}}_evaluate.log",
-    benchmark:
-        f"{BENCHMARKS}/swan_evaluate/{{dataset}}/{{swan_variant}}_seed{{seed}}_evaluate.tsv"
-    conda:
-        ENV
-    threads: 1
     shell:
-        tracked(
-            "rsrepro swan-evaluate --test-outputs {input.test_outputs} --history {input.history}"
-            " --out {output} > {log} 2>&1"
-        )
+        job("rsrepro swan-evaluate --test-outputs {input.test_outputs} --history {input.history} --out {output}")
 
 
 # Baseline: zero-shot retrieval with the image-text model on the official test split.
 rule swan_baseline:
     input:
+        unpack(lambda w: image_text_inputs(w.dataset, *BASELINES_MODEL)),  # model, trained_on
         data=f"{PREPARED}/{{dataset}}",
         split=lambda w: retrieval_split(w.dataset, config["swan"]["run_seeds"][0]),  # its test: the official
-        model=lambda w: baseline_targets.image_text_inputs(config, w.dataset)["model"],
-        trained_on=lambda w: baseline_targets.image_text_inputs(config, w.dataset)["trained_on"],
     output:
         metrics=swan_targets.baseline_metrics("{dataset}"),
         embeddings=swan_targets.baseline_outputs("{dataset}"),
     params:
-        cfg=lambda w: as_json(config["dsva"]["collection"]),  # a function: the prompt holds "{attribute}"
-        model=lambda w: baseline_targets.model_option(config, w.dataset),
-        trained_on=lambda w: baseline_targets.trained_on_files(config, w.dataset),
-    log:
-        f"{LOGS}/swan/{{dataset}}/baseline.log",
-    benchmark:
-        f"{BENCHMARKS}/swan_baseline/{{dataset}}/baseline.tsv"
-    conda:
-        ENV
-    threads: 1
+        cfg=as_json(image_text_targets.encoder_params(config)),
+        model=lambda w: image_text_targets.model_option(config, w.dataset, *BASELINES_MODEL),
+        trained_on=lambda w: image_text_targets.trained_on_files(config, w.dataset, *BASELINES_MODEL),
     shell:
-        tracked(
+        job(
             "rsrepro baseline-retrieval --prepared {input.data} --split {input.split} {params.model}"
             " --trained-on {params.trained_on} --out {output.metrics} --embeddings {output.embeddings}"
-            " --params {params.cfg:q} > {log} 2>&1"
+            " --params {params.cfg:q}"
         )
 
 
@@ -136,16 +93,9 @@ rule swan_aggregate:
     input:
         lambda w: [*swan_targets.run_files(config, w.dataset, "metrics.json"), swan_targets.baseline_metrics(w.dataset)],
     output:
-        f"{SWAN_DIR}/{{dataset}}/metrics.json",
-    log:
-        f"{LOGS}/swan/{{dataset}}/aggregate.log",
-    benchmark:
-        f"{BENCHMARKS}/swan_aggregate/{{dataset}}/aggregate.tsv"
-    conda:
-        ENV
-    threads: 1
+        swan_targets.summary_file("{dataset}"),
     shell:
-        tracked("rsrepro swan-aggregate --out {output} {input} > {log} 2>&1")
+        job("rsrepro swan-aggregate --out {output} {input}")
 
 
 rule swan_report:
@@ -156,12 +106,12 @@ rule swan_report:
         prepared=[f"{PREPARED}/{d}" for d in config["swan"]["datasets"]],
     output:
         html=report(
-            f"{RESULTS}/reports/swan.html",
+            report_file("swan", "html"),
             caption="../report/paper.rst",
             category="Reports",
             labels={"report": "SWAN"},
         ),
-        executed=f"{RESULTS}/reports/swan.ipynb",
+        executed=report_file("swan", "ipynb"),
         key_figures=[
             report(f"{FIGURES}/swan/{d}_curves.png", caption="../report/figure.rst", category="Key figures")
             for d in config["swan"]["datasets"]
@@ -174,16 +124,9 @@ rule swan_report:
                 "figures_dir": f"{FIGURES}/swan",
             }
         ),
-    log:
-        f"{LOGS}/swan/report.log",
-    benchmark:
-        f"{BENCHMARKS}/swan_report/report.tsv"
-    conda:
-        ENV
-    threads: 1
     shell:
-        tracked(
+        job(
             "rsrepro render-report --notebook {input.notebook} --executed {output.executed} --html {output.html}"
-            " --params {params.nb:q} > {log} 2>&1",
+            " --params {params.nb:q}",
             notebook=notebook("swan"),
         )

@@ -17,7 +17,7 @@ import torch
 
 from rsrepro.baselines.contamination import overlap, training_files
 from rsrepro.data.prepared import PreparedDataset
-from rsrepro.dsva.attributes import embed_images, image_text_encoders
+from rsrepro.image_text.model import embed_images, image_text_encoders
 from rsrepro.io import read_json, write_json
 from rsrepro.lsenet.evaluate import classification_metrics
 from rsrepro.training.run import write_outputs

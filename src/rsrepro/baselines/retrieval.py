@@ -16,7 +16,7 @@ import torch.nn.functional as F
 
 from rsrepro.baselines.contamination import overlap, training_files
 from rsrepro.data.prepared import PreparedDataset
-from rsrepro.dsva.attributes import embed_images, image_text_encoders
+from rsrepro.image_text.model import embed_images, image_text_encoders
 from rsrepro.io import read_json, write_json
 from rsrepro.metrics.retrieval import retrieval_metrics
 from rsrepro.training.batches import index_batches

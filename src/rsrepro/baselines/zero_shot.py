@@ -21,8 +21,9 @@ import torch.nn.functional as F
 from rsrepro.baselines.contamination import overlap, training_files
 from rsrepro.data.prepared import PreparedDataset
 from rsrepro.data.splits import held_out_classes
-from rsrepro.dsva.attributes import attribute_prompts, embed_images, image_text_encoders
+from rsrepro.dsva.attributes import attribute_prompts
 from rsrepro.dsva.metrics import gzsl_metrics, zsl_accuracy
+from rsrepro.image_text.model import embed_images, image_text_encoders
 from rsrepro.io import write_json
 from rsrepro.training.run import write_outputs
 

@@ -13,20 +13,11 @@ from rsrepro.training.run import RunOutputs
 
 
 def add_commands(subparsers: Any) -> None:
-    fit = _torch_command(
-        subparsers,
-        "dsva-image-text",
-        "train the embedded image-text model (seen only)",
-        "dsva.collection",
-        _image_text,
-    )
-    fit.add_argument("--splits", type=Path, nargs="+", required=True, help="zero-shot split JSONs it serves")
-
     collect = _torch_command(
         subparsers,
         "dsva-collect-attributes",
         "score images against attribute prompts",
-        "dsva.collection",
+        "dsva.collection with image_text's encoder settings",
         _collect,
     )
     collect.add_argument("--split", type=Path, required=True, help="zero-shot split JSON")
@@ -80,24 +71,6 @@ def _torch_command(
 
 def _seed(split: dict[str, Any], cfg: dict[str, Any]) -> int:
     return int(split["seed"]) + int(cfg["seed"])
-
-
-def _image_text(args: argparse.Namespace) -> None:
-    from rsrepro.data.prepared import PreparedDataset
-    from rsrepro.dsva.attributes import fit_image_text
-    from rsrepro.training.device import pick_device
-
-    use_threads(args.threads)
-
-    splits = [read_json(p) for p in args.splits]
-    fit_image_text(
-        PreparedDataset.load(args.prepared),
-        splits,
-        args.params,
-        args.out,
-        pick_device(args.params["device"]),
-        _seed(splits[0], args.params),
-    )
 
 
 def _collect(args: argparse.Namespace) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 from rsrepro.dsva import SETTINGS, STAGES, VARIANTS
 from rsrepro.io import read_json
-from rsrepro.paths import PREPARED, REPORTS, paper_dir, split_tag, zero_shot_split
+from rsrepro.paths import PREPARED, paper_dir, report_file, split_tag, zero_shot_split
 from rsrepro.reports import paper_numbers
 from rsrepro.reports.headline import Headline
 from rsrepro.reports.tables import cell
@@ -25,18 +25,6 @@ BASELINE = "zero_shot_baseline"  # its runs' folder and variant name
 DSVA = paper_dir(NAME)
 TRAINING = (("history", "json"), ("model", "pt"))  # what the report reads of a training
 RUN = DSVA + "/{dataset}/{split}_seed{seed}"
-
-
-def dsva_split_files(config: dict[str, Any], dataset: str, seed: int) -> list[str]:
-    """The zero-shot split files of one split seed (the image-text model serves all of them)."""
-    return [zero_shot_split(dataset, split_tag(s), seed) for s in config["dsva"]["splits"]]
-
-
-def image_text_inputs(config: dict[str, Any], dataset: str, seed: int) -> list[str]:
-    """The embedded image-text model directory the attribute collection needs (none for clip-rsicd)."""
-    if config["dsva"]["collection"]["model"] != "embedded":
-        return []
-    return [f"{DSVA}/{dataset}/image_text_seed{seed}"]
 
 
 def run_dirs(config: dict[str, Any], dataset: str, setting: str = "zsl") -> list[str]:
@@ -138,8 +126,13 @@ def global_batch(config: dict[str, Any]) -> tuple[str, int]:
     return "dsva.train.ways x dsva.train.shots", train["ways"] * train["shots"]
 
 
+def params_problems(config: dict[str, Any]) -> list[str]:
+    """None beyond its schema's."""
+    return []
+
+
 def final_targets(config: dict[str, Any]) -> list[str]:
-    return [*summary_files(config), f"{REPORTS}/{NAME}.html"]
+    return [*summary_files(config), report_file(NAME, "html")]
 
 
 def headlines(summary_file: str) -> list[Headline]:
@@ -165,13 +158,6 @@ def headlines(summary_file: str) -> list[Headline]:
         if row["protocol"] in HEADLINE_PROTOCOLS
         for key, label in (("zsl", "ZSL"), ("H", "GZSL H"))
     ]
-
-
-def _baseline_value(
-    baseline: dict[tuple[str, str], dict[str, Any]], row: dict[str, Any], key: str
-) -> float | None:
-    found = baseline.get((row["dataset"], row["split"]))
-    return None if found is None else 100 * found[key]
 
 
 def main_table(summary_files: list[str]) -> tuple[str, list[str], list[dict[str, Any]]]:

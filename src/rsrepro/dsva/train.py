@@ -39,10 +39,10 @@ from typing import Any
 import numpy as np
 import torch
 
+from rsrepro.data.leakage import require_seen_only
 from rsrepro.data.prepared import PreparedDataset
 from rsrepro.data.splits import held_out_classes
 from rsrepro.dsva import losses
-from rsrepro.dsva.attributes import require_seen_only
 from rsrepro.dsva.images import image_batch
 from rsrepro.dsva.predictions import gzsl_predictions, zsl_candidates, zsl_predictions
 from rsrepro.dsva.sampler import episodes

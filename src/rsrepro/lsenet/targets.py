@@ -7,7 +7,7 @@ from typing import Any
 
 from rsrepro.io import read_json
 from rsrepro.lsenet import VARIANTS  # noqa: F401 (the registry's PaperTargets.VARIANTS)
-from rsrepro.paths import PLOTS, PREPARED, REPORTS, classification_split, paper_dir, weights_input
+from rsrepro.paths import PLOTS, PREPARED, classification_split, paper_dir, report_file, weights_input
 from rsrepro.reports import paper_numbers
 from rsrepro.reports.headline import Headline
 from rsrepro.reports.tables import cell
@@ -133,9 +133,20 @@ def global_batch(config: dict[str, Any]) -> tuple[str, int]:
     return "lsenet.train.batch_size", config["lsenet"]["train"]["batch_size"]
 
 
+def params_problems(config: dict[str, Any]) -> list[str]:
+    """Every dataset of ``lsenet.datasets`` has its train ratios."""
+    cfg = config["lsenet"]
+    return [
+        f"lsenet.train_ratios has no entry for dataset {name!r} listed in lsenet.datasets; "
+        f"add e.g. `{name}: [0.5]` under lsenet.train_ratios"
+        for name in cfg["datasets"]
+        if name not in cfg["train_ratios"]
+    ]
+
+
 def final_targets(config: dict[str, Any]) -> list[str]:
     per_class = [per_class_plot(dataset) for dataset in config["lsenet"]["datasets"]]
-    return [*summary_files(config), *per_class, f"{REPORTS}/{NAME}.html"]
+    return [*summary_files(config), *per_class, report_file(NAME, "html")]
 
 
 def headlines(summary_file: str) -> list[Headline]:

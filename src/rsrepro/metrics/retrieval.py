@@ -143,6 +143,7 @@ def metrics_from_similarity(
     image_scene: np.ndarray | None = None,
     ties: Ties = "pessimistic",
 ) -> dict[str, float | int]:
+    """All of SWAN's retrieval figures from a similarity matrix of any float dtype (images x captions)."""
     sims, caption_image = np.asarray(sims), np.asarray(caption_image, dtype=np.int64)
     i2t, i2t_tied = image_to_text_ranks(sims, caption_image, ties)
     t2i, t2i_tied = text_to_image_ranks(sims, caption_image, ties)

@@ -84,8 +84,9 @@ def swan(
     rows = []
     for dataset in cfg["datasets"]:
         official = OFFICIAL_TRAIN[dataset]
-        pairs = official * (1 - cfg["val_fraction"]) * per_image
-        val, test = official * cfg["val_fraction"], REAL_IMAGES[dataset] - official
+        val_fraction = config["splits"]["retrieval"]["val_fraction"]
+        pairs = official * (1 - val_fraction) * per_image
+        val, test = official * val_fraction, REAL_IMAGES[dataset] - official
         per_run = train["epochs"] * (pairs / pair_rate + val / encode_rate) + test / encode_rate + startup_s
         runs = len(cfg["run_seeds"]) * len(cfg["variants"])
         how = f"{train['epochs']} epochs of {pairs:,.0f} pairs; {pair_rate:.1f} pairs/s, "
@@ -106,7 +107,7 @@ def dsva(config: dict[str, Any], histories: Sequence[dict[str, Any]], startup_s:
     for split in cfg["splits"]:
         seen, unseen = (int(k) for k in split.split("/"))
         zsl_test = unseen * RSSDIVCS_PER_CLASS
-        gzsl_test = zsl_test + seen * RSSDIVCS_PER_CLASS * cfg["seen_test_fraction"]
+        gzsl_test = zsl_test + seen * RSSDIVCS_PER_CLASS * config["splits"]["zero_shot"]["seen_test_fraction"]
         validation = train["val_classes"] * RSSDIVCS_PER_CLASS
         predicted = train["epochs"] * (zsl_test + gzsl_test + 2 * validation)
         seconds = runs_per_stage * (4 * per_stage + predicted / test_rate)

@@ -47,9 +47,10 @@ def _render(args: argparse.Namespace) -> None:
 
 def _headline(args: argparse.Namespace) -> None:
     from rsrepro.io import write_json
-    from rsrepro.reports.headline import collect, metrics_file_content
+    from rsrepro.papers import headline_rows
+    from rsrepro.reports.headline import metrics_file_content
 
-    write_json(args.out, metrics_file_content(collect({args.paper: args.summaries})))
+    write_json(args.out, metrics_file_content(headline_rows({args.paper: args.summaries})))
 
 
 def _curves(args: argparse.Namespace) -> None:

@@ -2,15 +2,16 @@
 
 Each paper's ``targets.headlines`` turns one summary file into :class:`Headline` rows (percent): LSE-Net's
 overall accuracy per train ratio, SWAN's mR per variant, DSVA's ZSL accuracy and GZSL H per split,
-variant and epoch-selection protocol. The index report tabulates them beside the papers' numbers;
-:func:`metrics_file_content` is the same rows as the nested JSON that DVC's ``metrics show/diff`` reads.
+variant and epoch-selection protocol (:func:`rsrepro.papers.headline_rows` reads every paper's). The
+index report tabulates them beside the papers' numbers; :func:`metrics_file_content` is the same rows as
+the nested JSON that DVC's ``metrics show/diff`` reads. This module imports no paper: the papers import
+it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
 
@@ -29,19 +30,6 @@ class Headline:
     @property
     def difference(self) -> float | None:
         return None if self.paper_value is None else self.reproduced - self.paper_value
-
-
-def collect(summary_files: dict[str, Iterable[str | Path]]) -> list[Headline]:
-    """Headline rows of every paper from its summary files (paper -> files), read by the paper's
-    ``targets.headlines``."""
-    from rsrepro.papers import paper  # the papers' targets build Headline rows: import them after it
-
-    return [
-        row
-        for name, files in summary_files.items()
-        for path in files
-        for row in paper(name).headlines(str(path))
-    ]
 
 
 def as_records(rows: Iterable[Headline]) -> list[dict[str, Any]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rsrepro.papers import PAPERS
-from rsrepro.paths import FIGURES, METRICS, PLOTS, REPORTS, TABLES
+from rsrepro.paths import FIGURES, METRICS, PLOTS, REPORTS, TABLES, report_file
 
 
 def summary_files(config: dict[str, Any]) -> dict[str, list[str]]:
@@ -26,8 +26,13 @@ def plot_files(config: dict[str, Any]) -> list[str]:
     return [curves_file(name, dataset) for name in PAPERS for dataset in config[name]["datasets"]]
 
 
+def metrics_file(paper: str) -> str:
+    """A paper's headline numbers as DVC metrics JSON."""
+    return f"{METRICS}/{paper}.json"
+
+
 def metrics_files() -> list[str]:
-    return [f"{METRICS}/{name}.json" for name in PAPERS]
+    return [metrics_file(name) for name in PAPERS]
 
 
 def restored_targets(config: dict[str, Any]) -> list[str]:
@@ -60,5 +65,5 @@ def final_targets(config: dict[str, Any]) -> list[str]:
         + tables
         + metrics_files()
         + plot_files(config)
-        + [f"{REPORTS}/index.html"]
+        + [report_file("index", "html")]
     )

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from rsrepro.io import read_json
-from rsrepro.paths import FEATURES, PREPARED, REPORTS, paper_dir, retrieval_split, weights_input
+from rsrepro.paths import FEATURES, PREPARED, paper_dir, report_file, retrieval_split, weights_input
 from rsrepro.reports import paper_numbers
 from rsrepro.reports.headline import Headline
 from rsrepro.reports.tables import cell
@@ -86,16 +86,26 @@ def backbone_weights_inputs(config: dict[str, Any]) -> list[str]:
     return weights_input(config["swan"]["model"]["backbone_weights"])
 
 
+def summary_file(dataset: str) -> str:
+    """The aggregate over one dataset's runs and its baseline."""
+    return f"{SWAN}/{dataset}/metrics.json"
+
+
 def summary_files(config: dict[str, Any]) -> list[str]:
-    return [f"{SWAN}/{dataset}/metrics.json" for dataset in config["swan"]["datasets"]]
+    return [summary_file(dataset) for dataset in config["swan"]["datasets"]]
 
 
 def global_batch(config: dict[str, Any]) -> tuple[str, int]:
     return "swan.train.batch_size", config["swan"]["train"]["batch_size"]
 
 
+def params_problems(config: dict[str, Any]) -> list[str]:
+    """None beyond its schema's."""
+    return []
+
+
 def final_targets(config: dict[str, Any]) -> list[str]:
-    return [*summary_files(config), f"{REPORTS}/{NAME}.html"]
+    return [*summary_files(config), report_file(NAME, "html")]
 
 
 def headlines(summary_file: str) -> list[Headline]:
