@@ -20,6 +20,7 @@ from typing import Any
 
 from rsrepro.errors import RsreproError
 from rsrepro.forkserver import run_in_server
+from rsrepro.io import exit_on_sigterm
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
 
@@ -79,7 +80,8 @@ def run(argv: Sequence[str]) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", stream=sys.stderr)
     args = build_parser().parse_args(argv)
     try:
-        args.handler(args)
+        with exit_on_sigterm():  # a terminated job still removes its temporary files
+            args.handler(args)
     except RsreproError as error:
         print(f"rsrepro {args.command}: error: {error}", file=sys.stderr)
         return 1

@@ -1,10 +1,24 @@
 """Errors of the real-data path; each message names the file, the expected, the found and the next step."""
 
+from __future__ import annotations
+
+from pathlib import Path
+
 from rsrepro.errors import RsreproError
 
 
 class SourceError(RsreproError):
     """A dataset or weight file cannot be obtained (download failed, manual file missing)."""
+
+    def advised(self, advice: str, shown: tuple[Path, Path] | None = None) -> SourceError:
+        """This error with ``advice`` after its message: how to get a good copy, which only the caller
+        knows (the fetched folder to delete, the params key of a file given by hand). ``shown`` is
+        ``(folder, folder the user knows)``: paths in a temporary folder, gone when the step ends, are
+        shown in the folder they were made from."""
+        message = str(self)
+        if shown is not None:
+            message = message.replace(str(shown[0]), str(shown[1]))
+        return type(self)(f"{message} {advice}")
 
 
 class ChecksumError(SourceError):
