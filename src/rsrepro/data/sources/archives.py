@@ -5,7 +5,7 @@ through Python's ``data`` filter (no absolute paths, no links or devices pointin
 is written the members' declared sizes are checked against fixed bounds (zip bombs): the archive may not
 inflate to more than :data:`MAX_EXTRACTED_BYTES` or to more than :data:`MAX_RATIO` times its own size,
 nor may any member larger than :data:`RATIO_FLOOR` bytes inflate more than :data:`MAX_RATIO` times (zip
-enforces the declared sizes when it inflates; the real datasets inflate 1-3 times). Then the target's
+enforces the declared sizes when it inflates; images and text compress far less). Then the target's
 disk must have room for them. RAR is not supported: no maintained pure-Python RAR reader exists
 (``rarfile`` shells out to ``unrar``), so the error says how to repack the archive as zip.
 
@@ -31,8 +31,8 @@ from rsrepro.io import atomic_dir, disk_space, human_bytes, temp_dir
 
 RAR_MAGIC = b"Rar!\x1a\x07"
 ZIP_MAGIC = b"PK"
-MAX_EXTRACTED_BYTES = 100 * 1024**3  # ten times the largest dataset (RSSDIVCS, ~10 GB with its .mat files)
-MAX_RATIO = 100  # a deflate bomb reaches ~1000; images, .mat floats and GloVe's text stay under 3
+MAX_EXTRACTED_BYTES = 100 * 1024**3  # far above any dataset here (RSSDIVCS: 56,000 images, three 0.9 GB .mat)
+MAX_RATIO = 100  # a deflate bomb reaches about 1000; images, float arrays and text compress far less
 RATIO_FLOOR = 10 * 1024**2  # below this a member may compress more (captions JSON, a blank image)
 BLOCK = 4096  # what a small file takes on disk at least
 # What reading a damaged archive raises (tarfile.FilterError, a TarError too, is handled before).
