@@ -91,6 +91,18 @@ def test_lock_records_first_fetch_and_guards_later_ones(http_server: LoopbackSer
         fetch(source, tmp_path)
 
 
+def test_a_published_checksum_decides_over_an_older_lock_entry(
+    http_server: LoopbackServer, tmp_path: Path
+) -> None:
+    """A stand-in with its own checksum in the params, fetched into a checkout whose lock holds the
+    real file's entry (the rehearsal after a real fetch), is the published checksum's to judge."""
+    http_server.served.files["/demo.zip"] = PAYLOAD
+    entry = {"sha256": hashlib.sha256(OTHER_RELEASE).hexdigest(), "size": len(OTHER_RELEASE)}
+    (tmp_path / "lock.json").write_text(json.dumps({"demo/demo.zip": entry}))
+    source = one_file_source((http_server.url("/demo.zip"),), "sha256:" + hashlib.sha256(PAYLOAD).hexdigest())
+    assert (fetch(source, tmp_path) / "demo.zip").read_bytes() == PAYLOAD
+
+
 def test_manual_only_source_says_where_to_get_it_and_which_key(tmp_path: Path) -> None:
     key = "data.pretrained.rsp_resnet50_aid28"
     with pytest.raises(SourceError) as error:

@@ -146,9 +146,10 @@ def verify_and_lock(
     path: Path, remote: RemoteFile, published: str | None, lock: ChecksumLock, key: str, origin: Origin
 ) -> None:
     """Accept the staged copy ``path`` (a fetched folder: each file in it) or stop, saying which copy is
-    suspect. A published checksum is the authority: a copy that misses it is discarded. Otherwise the
-    copy must prove itself whole (:func:`~rsrepro.data.sources.proof.prove`) and then match the sha256
-    the lock holds for it; a file seen for the first time is recorded only after that proof."""
+    suspect. A published checksum is the authority: a copy that misses it is discarded. Every copy must
+    prove itself whole (:func:`~rsrepro.data.sources.proof.prove`); without a published checksum it must
+    then match the sha256 the lock holds for it. A file seen for the first time is recorded only after
+    that proof."""
     if published is not None and path.is_file():
         try:
             verify(path, published, file_digests(path))
@@ -166,7 +167,7 @@ def verify_and_lock(
         locked = lock.get(file_key)
         if locked is None:
             new[file_key] = (digests, file.stat().st_size)
-        elif digests["sha256"] != locked.partition(":")[2]:
+        elif published is None and digests["sha256"] != locked.partition(":")[2]:  # published: it decided
             raise ChecksumError(_lock_mismatch(file, digests["sha256"], lock, file_key, path, origin))
     for file_key, (digests, size) in new.items():
         lock.record(file_key, digests, size)
