@@ -34,10 +34,19 @@ TRANSFER_ERRORS = (requests.RequestException, gdown.exceptions.DownloadError, OS
 @dataclass(frozen=True)
 class Origin:
     """Where a staged copy came from: downloaded (the staged copy is the only one: deleting it makes a
-    rerun download it again) or given by hand (``manual``, which rsrepro never deletes or changes)."""
+    rerun download it again) or given by hand (``manual``, which rsrepro never deletes or changes).
+    ``persists``: the staged copy outlives a failed run (``data/downloads/``; not a snapshot downloaded
+    into a temporary folder)."""
 
     where: str  # the params key, e.g. data.aid.files.archive
     manual: Path | None = None
+    persists: bool = True
+
+    def kept(self, staged: Path) -> str:
+        """What became of a copy that reads whole but was refused."""
+        if self.manual is not None:
+            return f"Your copy {self.manual} is unchanged."
+        return f"This copy was kept ({staged})." if self.persists else "This copy was not kept."
 
     def discard(self, staged: Path) -> str:
         """Delete the staged copy, which failed its check; say what that means for the user."""
@@ -181,20 +190,16 @@ def _lock_mismatch(file: Path, found: str, lock: ChecksumLock, key: str, staged:
         f"{file}: sha256 {found} ({size:,} bytes), but {lock.path} holds {lock.get(key)} ({recorded:,} "
         f"bytes) under {key!r}, recorded from the first copy fetched."
     )
-    kept = (
-        f"This copy was kept ({staged})"
-        if origin.manual is None
-        else f"Your copy {origin.manual} is unchanged"
-    )
+    kept = origin.kept(staged)
     if recorded < size:
         return (
             f"{head} The recorded entry is the suspect one: it was made from a smaller copy, as a truncated "
             f"download is, while this copy reads whole. If this copy is right, delete that entry from "
-            f"{lock.path} and rerun. {kept}."
+            f"{lock.path} and rerun. {kept}"
         )
     return (
         f"{head} This copy is the suspect one: it reads whole, but it is another version of the file than "
         f"the one the lock (and any result made from it) was recorded from; upstream may have changed it. "
-        f"Fetch the recorded version again (delete {staged} and rerun), or, to adopt this one, delete "
-        f"that entry from {lock.path} and rerun. {kept}."
+        f"Get the recorded version (a download: delete the copy and rerun), or, to adopt this one, delete "
+        f"that entry from {lock.path} and rerun. {kept}"
     )

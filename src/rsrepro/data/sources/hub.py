@@ -47,4 +47,5 @@ def fetch_clip(
             # huggingface_hub's download bookkeeping, not part of the model.
             shutil.rmtree(tmp / ".cache", ignore_errors=True)
         snapshot = RemoteFile(repo_id.rpartition("/")[2], members=("config.json",))
-        verify_and_lock(tmp, snapshot, None, lock, key, Origin(f"{where}.files.snapshot", local))
+        origin = Origin(f"{where}.files.snapshot", local, persists=False)  # tmp goes with a failure
+        verify_and_lock(tmp, snapshot, None, lock, key, origin)
