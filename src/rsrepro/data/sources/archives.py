@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from rsrepro.data.sources.errors import ArchiveError
+from rsrepro.data.sources.errors import ArchiveError, size_and_head
 from rsrepro.io import atomic_dir, disk_space, human_bytes, temp_dir
 
 RAR_MAGIC = b"Rar!\x1a\x07"
@@ -176,8 +176,8 @@ def _extract_all(archive: Path, handle: zipfile.ZipFile | tarfile.TarFile, targe
 
 def _corrupt(archive: Path, error: object) -> str:
     return (
-        f"{archive} is corrupt or truncated ({error}; {archive.stat().st_size:,} bytes, first bytes "
-        f"{_head(archive)!r}), or no zip or tar archive at all."
+        f"{archive} is corrupt or truncated ({error}; {size_and_head(archive)}), or no zip or tar "
+        "archive at all."
     )
 
 

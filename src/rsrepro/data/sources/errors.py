@@ -21,6 +21,16 @@ class SourceError(RsreproError):
         return type(self)(f"{message} {advice}")
 
 
+WEB_PAGE = "a web page saved in its place (Google Drive's quota or sign-in page)"
+
+
+def size_and_head(path: Path) -> str:
+    """A file's size and first bytes, which show what it is when it is not what it should be."""
+    with open(path, "rb") as handle:
+        head = handle.read(16)
+    return f"{path.stat().st_size:,} bytes, first bytes {head!r}"
+
+
 class ChecksumError(SourceError):
     """A file's content does not match its known checksum (corrupt, truncated or a different version)."""
 

@@ -15,7 +15,7 @@ import numpy as np
 import scipy.io
 from scipy.io.matlab import MatReadError
 
-from rsrepro.data.sources.errors import LayoutError
+from rsrepro.data.sources.errors import WEB_PAGE, LayoutError, size_and_head
 
 # What scipy's reader raises on a file that is cut short or is something else.
 READ_ERRORS = (ValueError, TypeError, IndexError, KeyError, EOFError, OSError, struct.error, zlib.error)
@@ -53,12 +53,9 @@ def _reading(path: Path) -> Iterator[None]:
             "Octave) so scipy can read it."
         ) from error
     except (*READ_ERRORS, MatReadError) as error:
-        with open(path, "rb") as handle:
-            head = handle.read(16)
         raise LayoutError(
-            f"{path} is not a readable MATLAB file ({type(error).__name__}: {error}; "
-            f"{path.stat().st_size:,} bytes, first bytes {head!r}): a truncated download, or a web page "
-            "saved in its place (Google Drive's quota or sign-in page)."
+            f"{path} is not a readable MATLAB file ({type(error).__name__}: {error}; {size_and_head(path)}): "
+            f"a truncated download, or {WEB_PAGE}."
         ) from error
 
 

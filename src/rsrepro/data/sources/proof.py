@@ -21,7 +21,7 @@ from pathlib import Path
 from PIL import Image
 
 from rsrepro.data.sources.archives import is_archive, read_through
-from rsrepro.data.sources.errors import ArchiveError, ImageReadError, LayoutError
+from rsrepro.data.sources.errors import WEB_PAGE, ArchiveError, ImageReadError, LayoutError, size_and_head
 from rsrepro.data.sources.matlab import read_every_variable
 
 ARCHIVE_SUFFIXES = (".zip", ".tar", ".tgz", ".tar.gz", ".tar.bz2", ".tar.xz")
@@ -42,11 +42,8 @@ def prove(path: Path, name: str, members: Sequence[str] = ()) -> None:
     elif is_archive(path):
         found = read_through(path)
     elif name.lower().endswith(ARCHIVE_SUFFIXES):
-        with open(path, "rb") as handle:
-            head = handle.read(32)
         raise ArchiveError(
-            f"{path} should be an archive ({name}) but is none ({path.stat().st_size:,} bytes, first "
-            f"bytes {head!r}): a web page saved in its place (Google Drive's quota or sign-in page), or "
+            f"{path} should be an archive ({name}) but is none ({size_and_head(path)}): {WEB_PAGE}, or "
             "another file."
         )
     else:
@@ -87,6 +84,6 @@ def _prove_json(path: Path, lines: bool) -> None:
                 json.loads(line)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise LayoutError(
-            f"{path} is not UTF-8 JSON{' lines' if lines else ''} ({error}; {path.stat().st_size:,} bytes): "
-            "truncated, damaged, or a web page saved in its place."
+            f"{path} is not UTF-8 JSON{' lines' if lines else ''} ({error}; {size_and_head(path)}): "
+            f"truncated, damaged, or {WEB_PAGE}."
         ) from error
