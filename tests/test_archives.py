@@ -110,7 +110,7 @@ def test_an_archive_beyond_the_size_or_ratio_bounds_is_refused_before_a_byte_is_
 def test_the_total_size_bound_holds_whatever_the_ratio(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(archives, "MAX_EXTRACTED_BYTES", 1 << 20)  # the real bound is 100 GiB
+    monkeypatch.setattr(archives, "MAX_EXTRACTED_BYTES", 1 << 20)  # the real bound is 100 GB
     archive = tmp_path / "big.zip"
     archive.write_bytes(zip_bytes({"a.bin": bytes(600_000), "b.bin": bytes(600_000)}))  # stored: ratio 1
     with pytest.raises(ArchiveError, match=r"its members inflate to 1\.2 MB from 1\.2 MB, beyond"):

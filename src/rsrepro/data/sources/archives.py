@@ -31,9 +31,9 @@ from rsrepro.io import atomic_dir, disk_space, human_bytes, temp_dir
 
 RAR_MAGIC = b"Rar!\x1a\x07"
 ZIP_MAGIC = b"PK"
-MAX_EXTRACTED_BYTES = 100 * 1024**3  # far above any dataset here (RSSDIVCS: 56,000 images, three 0.9 GB .mat)
+MAX_EXTRACTED_BYTES = 100 * 10**9  # far above any dataset here (RSSDIVCS: 56,000 images, three 0.9 GB .mat)
 MAX_RATIO = 100  # a deflate bomb reaches about 1000; images, float arrays and text compress far less
-RATIO_FLOOR = 10 * 1024**2  # below this a member may compress more (captions JSON, a blank image)
+RATIO_FLOOR = 10 * 10**6  # below this a member may compress more (captions JSON, a blank image)
 BLOCK = 4096  # what a small file takes on disk at least
 # What reading a damaged archive raises (tarfile.FilterError, a TarError too, is handled before).
 CORRUPT = (

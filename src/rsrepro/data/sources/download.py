@@ -42,6 +42,10 @@ class Origin:
     manual: Path | None = None
     persists: bool = True
 
+    def shown(self, staged: Path) -> tuple[Path, Path] | None:
+        """Messages name a file given by hand where the user keeps it, not its staged copy."""
+        return (staged, self.manual) if self.manual is not None else None
+
     def kept(self, staged: Path) -> str:
         """What became of a copy that reads whole but was refused."""
         if self.manual is not None:
@@ -87,7 +91,7 @@ def fetch_source(
             try:
                 extract_member(staged, remote.name, where)
             except SourceError as error:
-                raise error.advised(origin.discard(staged)) from error
+                raise error.advised(origin.discard(staged), origin.shown(staged)) from error
         expected = checksums.get(key) or remote.checksum
         verify_and_lock(staged, remote, expected, lock, lock_key, origin)
     with atomic_dir(out) as tmp:
@@ -163,11 +167,12 @@ def verify_and_lock(
         try:
             verify(path, published, file_digests(path))
         except ChecksumError as error:
-            raise error.advised(origin.discard(path)) from error
+            raise error.advised(origin.discard(path), origin.shown(path)) from error
     try:
         prove(path, remote.name, remote.members)
     except SourceError as error:
-        raise error.advised(f"This copy is the suspect one. {origin.discard(path)}") from error
+        advice = f"This copy is the suspect one. {origin.discard(path)}"
+        raise error.advised(advice, origin.shown(path)) from error
     files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
     new = {}
     for file in files:
@@ -177,7 +182,8 @@ def verify_and_lock(
         if locked is None:
             new[file_key] = (digests, file.stat().st_size)
         elif published is None and digests["sha256"] != locked.partition(":")[2]:  # published: it decided
-            raise ChecksumError(_lock_mismatch(file, digests["sha256"], lock, file_key, path, origin))
+            mismatch = ChecksumError(_lock_mismatch(file, digests["sha256"], lock, file_key, path, origin))
+            raise mismatch.advised(origin.kept(path), origin.shown(path))
     for file_key, (digests, size) in new.items():
         lock.record(file_key, digests, size)
         log.info("%s: sha256 %s recorded in %s", file_key, digests["sha256"], lock.path)
@@ -190,16 +196,15 @@ def _lock_mismatch(file: Path, found: str, lock: ChecksumLock, key: str, staged:
         f"{file}: sha256 {found} ({size:,} bytes), but {lock.path} holds {lock.get(key)} ({recorded:,} "
         f"bytes) under {key!r}, recorded from the first copy fetched."
     )
-    kept = origin.kept(staged)
     if recorded < size:
         return (
             f"{head} The recorded entry is the suspect one: it was made from a smaller copy, as a truncated "
             f"download is, while this copy reads whole. If this copy is right, delete that entry from "
-            f"{lock.path} and rerun. {kept}"
+            f"{lock.path} and rerun."
         )
     return (
         f"{head} This copy is the suspect one: it reads whole, but it is another version of the file than "
         f"the one the lock (and any result made from it) was recorded from; upstream may have changed it. "
         f"Get the recorded version (a download: delete the copy and rerun), or, to adopt this one, delete "
-        f"that entry from {lock.path} and rerun. {kept}"
+        f"that entry from {lock.path} and rerun."
     )
