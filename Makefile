@@ -14,8 +14,10 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 setup: $(STAMP)
 
+# A Python that rsrepro does not support stops here, with what to install (src/rsrepro/python_check.py).
 $(STAMP): requirements.lock pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/python || { $(PYTHON) src/rsrepro/python_check.py && $(PYTHON) -m venv $(VENV); }
+	$(BIN)/python src/rsrepro/python_check.py
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(STAMP)

@@ -93,3 +93,42 @@ def test_more_gpus_than_batch_rows_is_named(params: dict[str, Any], schema: dict
         "  - lsenet.train.gpus = 4 exceeds the global batch of 2 (lsenet.train.batch_size), which the GPUs "
         "share; lower lsenet.train.gpus to at most 2 or raise lsenet.train.batch_size"
     ]
+
+
+# 358 bytes that expand to 9**9 (387 million) strings: each line aliases the one before nine times.
+ANCHOR_BOMB = """value:
+  - &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+  - &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+  - &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+  - &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+  - &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+  - &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+  - &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+  - &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
+  - &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
+"""
+
+
+@pytest.mark.parametrize("key", ["data.synthetic.image_size", "lsenet.datasets"])
+def test_a_yaml_anchor_bomb_is_named_in_one_short_line(
+    params: dict[str, Any], schema: dict[str, Any], key: str
+) -> None:
+    config = copy.deepcopy(params)
+    _set(key, yaml.safe_load(ANCHOR_BOMB)["value"][-1])(config)
+    with pytest.raises(ParamsError) as error:
+        validate_params(config, schema)
+    assert str(error.value).splitlines()[1] == (
+        f"  - {key} expands to 435,848,050 values (YAML anchors and aliases nested in each other?); params "
+        "hold at most 100,000. Write the value out plainly."
+    )
+
+
+def test_long_values_are_cut_in_the_message(params: dict[str, Any], schema: dict[str, Any]) -> None:
+    config = copy.deepcopy(params)
+    config["data"]["synthetic"]["image_size"] = ["x" * 1000] * 5000
+    config["swan"]["learning_rate"] = {"y" * 500: list(range(1000))}
+    with pytest.raises(ParamsError) as error:
+        validate_params(config, schema)
+    lines = str(error.value).splitlines()
+    assert lines[1].startswith("  - data.synthetic.image_size = ['xxxxx") and "has the wrong type" in lines[1]
+    assert max(len(line) for line in lines) < 400, lines

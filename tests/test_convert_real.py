@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from rsrepro.cli import main
 from rsrepro.data import splits
 from rsrepro.data.prepared import PreparedDataset
 from rsrepro.data.sources.catalog import DATASETS
@@ -23,6 +24,7 @@ from rsrepro.data.standin import (
     write_rsicd,
     write_rsitmd,
 )
+from rsrepro.data.standin.files import encode_image
 from rsrepro.swan.text import build_vocabulary, vocabulary_captions
 from tests.realdata_fixtures import captioned, folder_standin, random_images, zip_bytes
 
@@ -227,3 +229,92 @@ def test_the_published_lists_as_json_convert_to_the_official_lists_and_swan_prot
     captions = [r["captions"] for r in records]
     vocab = build_vocabulary(vocabulary_captions(captions, official_split, "train_test"), min_count=5)
     assert vocab.to_json() == json.loads((SWAN_LISTS / "rsicd_splits_vocab.json").read_text())
+
+
+def rsitmd_zip(raw: Path, records: list[CaptionedImage], members: dict[str, np.ndarray]) -> Path:
+    """RSITMD.zip holding the given images (archive path -> pixels) and the records' caption file."""
+    files = {name: encode_image(image, ".tif") for name, image in members.items()}
+    files["RSITMD/dataset_RSITMD.json"] = karpathy_json(records, "rsitmd")
+    raw.mkdir(parents=True, exist_ok=True)
+    (raw / "RSITMD.zip").write_bytes(zip_bytes(files))
+    return raw
+
+
+def test_caption_images_are_found_in_the_folder_that_holds_them_all_not_by_name_alone(tmp_path: Path) -> None:
+    records = [captioned("airport_1.tif", "train"), captioned("beach_2.tif", "test")]
+    right, wrong = random_images(2, seed=0), random_images(2, seed=1)
+    members = {f"RSITMD/images/{r.filename}": image for r, image in zip(records, right, strict=True)}
+    for folder in ("RSITMD/a_thumbnails", "RSITMD/z_thumbnails"):  # other images under the same name
+        members[f"{folder}/airport_1.tif"] = wrong[0]
+    data = prepare("rsitmd", rsitmd_zip(tmp_path / "raw" / "rsitmd", records, members), tmp_path)
+    np.testing.assert_array_equal(data.images[:], np.stack(right))
+
+
+def test_a_name_in_two_folders_with_no_folder_holding_every_image_stops(tmp_path: Path) -> None:
+    records = [captioned(name, "train") for name in ("airport_1.tif", "beach_2.tif", "boat_3.tif")]
+    images = random_images(4)
+    members = {
+        "RSITMD/part1/airport_1.tif": images[0],
+        "RSITMD/part2/beach_2.tif": images[1],
+        "RSITMD/part2/boat_3.tif": images[2],
+        "RSITMD/part3/airport_1.tif": images[3],
+    }
+    raw = rsitmd_zip(tmp_path / "raw" / "rsitmd", records, members)
+    with pytest.raises(
+        LayoutError,
+        match=r"names images by file name only, and 1 of them are in the archive more than once, in "
+        r"different folders \(e\.g\. airport_1\.tif: RSITMD\.zip/RSITMD/part1/airport_1\.tif, "
+        r"RSITMD\.zip/RSITMD/part3/airport_1\.tif\)",
+    ):
+        prepare("rsitmd", raw, tmp_path)
+    assert not (tmp_path / "prepared" / "rsitmd").exists()
+
+
+BROKEN_CAPTIONS = {
+    "no sentences": (
+        [captioned("airport_1.jpg", "train"), CaptionedImage("beach_2.jpg", "test", ())],
+        r"1 images have no sentences \(beach_2\.jpg\)",
+    ),
+    "one image in train and test": (
+        [
+            captioned("airport_1.jpg", "train"),
+            captioned("beach_2.jpg", "val"),
+            captioned("airport_1.jpg", "test"),
+        ],
+        r"1 images are listed more than once \(airport_1\.jpg in train and test\); an image in two splits",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN_CAPTIONS))
+def test_caption_files_with_an_image_without_captions_or_in_two_splits_stop_with_the_names(
+    case: str, tmp_path: Path
+) -> None:
+    records, message = BROKEN_CAPTIONS[case]
+    path = tmp_path / "dataset_rsicd.json"
+    path.write_bytes(karpathy_json(records, "rsicd"))
+    with pytest.raises(LayoutError, match=message):
+        read_karpathy(path, "tokens")
+
+
+def test_a_caption_file_that_is_not_utf8_is_one_error_line_with_the_file_and_the_fix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    raw = tmp_path / "raw" / "rsicd"
+    files = write_rsicd(
+        raw, random_images(2), [captioned("airport_1.jpg", "train"), captioned("b_2.jpg", "test")]
+    )
+    text = files["captions"].read_bytes()
+    files["captions"].write_bytes(text.replace(b"caption 0", b"caption \xff", 1))
+    offset = text.index(b"caption 0") + len(b"caption ")
+    scratch = tmp_path / "scratch"
+    argv = ["prepare", "rsicd", "--raw", str(raw), "--out", str(tmp_path / "out"), "--scratch", str(scratch)]
+    assert main([*argv, "--params", '{"image_size": 8}']) == 1
+    errors = [line for line in capsys.readouterr().err.splitlines() if "error:" in line]
+    assert errors == [
+        f"rsrepro prepare: error: {raw / 'dataset_rsicd.json'} is not UTF-8 text (byte 0xff at offset "
+        f"{offset:,}): damaged, or re-saved in another encoding; convert it to UTF-8. To fetch rsicd again, "
+        f"delete the folder {raw} and rerun the workflow (it then downloads it, or copies the file given in "
+        "data.rsicd.files, again)."
+    ]
+    assert not list(scratch.iterdir())

@@ -13,8 +13,8 @@ import scipy.io
 
 from rsrepro.cli import main
 from rsrepro.data.prepared import PreparedDataset
+from rsrepro.data.sources import matlab
 from rsrepro.data.sources.catalog import DATASETS
-from rsrepro.data.sources.converters import matlab
 from rsrepro.data.sources.errors import LayoutError
 from rsrepro.data.sources.prepare import prepare_source
 from rsrepro.data.standin import ZeroShotLists, write_images_mat, write_splits_mat
@@ -150,6 +150,28 @@ def swapped_classes(files: list[str], labels: np.ndarray) -> None:
     labels[[0, 2]] = labels[[2, 0]]  # two images of different classes
 
 
+def replace_variable(
+    prefix: str, name: str, value: Callable[[np.ndarray], np.ndarray]
+) -> Callable[[dict], None]:
+    """Rewrite the variable ``name`` of ``ann_attr_finetune_{prefix}_splits.mat``."""
+
+    def edit(truth: dict) -> None:
+        path = mats(truth) / f"ann_attr_finetune_{prefix}_splits.mat"
+        loaded = {k: v for k, v in scipy.io.loadmat(path).items() if not k.startswith("__")}
+        loaded[name] = value(loaded[name])
+        scipy.io.savemat(path, loaded)
+
+    return edit
+
+
+def damage_file(name: str, change: Callable[[bytes], bytes]) -> Callable[[dict], None]:
+    def edit(truth: dict) -> None:
+        path = mats(truth) / name
+        path.write_bytes(change(path.read_bytes()))
+
+    return edit
+
+
 BROKEN = {
     "seen and unseen overlap": (
         rewrite_lists("61", unseen_image_in_train),
@@ -174,6 +196,22 @@ BROKEN = {
         r"52_images\.mat and .*61_images\.mat disagree on the class of 2 images \(e\.g\. "
         r"class_00/class_00_001\.jpg: class_01 in the first, class_00 in the second\)",
     ),
+    "locations as a two-column matrix": (
+        replace_variable("61", "test_seen_loc_0", lambda v: np.hstack([v, v])),
+        r"ann_attr_finetune_61_splits\.mat: test_seen_loc_0 is a 60 x 2 array; expected a vector",
+    ),
+    "fractional locations": (
+        replace_variable("52", "train_zsl_loc_0", lambda v: v + 0.5),
+        r"ann_attr_finetune_52_splits\.mat: train_zsl_loc_0 holds 1\.5, not a whole number",
+    ),
+    "a web page in place of a .mat file": (
+        damage_file("52_images.mat", lambda data: b"<!DOCTYPE html><html>Google Drive</html>" + b" " * 200),
+        r"52_images\.mat is not a readable MATLAB file \(ValueError: .*first bytes b'<!DOCTYPE html>",
+    ),
+    "a truncated .mat file": (
+        damage_file("ann_attr_finetune_43_splits.mat", lambda data: data[: len(data) // 2]),
+        r"ann_attr_finetune_43_splits\.mat is not a readable MATLAB file \(.*\): a truncated download",
+    ),
 }
 
 
@@ -183,9 +221,16 @@ def test_split_files_that_disagree_stop_with_the_file_and_the_mismatch(
 ) -> None:
     edit, message = BROKEN[case]
     edit(standin)
-    with pytest.raises(LayoutError, match=message):
+    with pytest.raises(LayoutError, match=message) as error:
         convert(tmp_path)
+    raw = tmp_path / "raw" / "rssdivcs"
+    assert f"{raw}/RSSDIVCS/files/" in str(error.value), "the file as the user finds it, not in scratch"
+    assert str(error.value).endswith(
+        f"delete the folder {raw} and rerun the workflow (it then downloads it, "
+        "or copies the file given in data.rssdivcs.files, again)."
+    )
     assert not (tmp_path / "prepared" / "rssdivcs").exists()
+    assert not list((tmp_path / "scratch").iterdir())
 
 
 def test_an_image_path_without_one_rssdivcs_folder_stops(standin: dict, tmp_path: Path) -> None:

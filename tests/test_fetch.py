@@ -4,23 +4,29 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from rsrepro.data.prepared import PreparedDataset
 from rsrepro.data.sources.catalog import DATASETS, PRETRAINED
 from rsrepro.data.sources.checksums import ChecksumLock
 from rsrepro.data.sources.download import fetch_source
-from rsrepro.data.sources.errors import ArchiveError, ChecksumError, SourceError
+from rsrepro.data.sources.errors import ArchiveError, ChecksumError, LayoutError, SourceError
+from rsrepro.data.sources.prepare import prepare_source
 from rsrepro.data.sources.spec import RemoteFile, Source
 from rsrepro.data.standin import write_rsicd
 from tests import realdata_fixtures
-from tests.realdata_fixtures import LoopbackServer, captioned, random_images, zip_bytes
+from tests.realdata_fixtures import LoopbackServer, captioned, folder_standin, random_images, zip_bytes
 
 http_server = realdata_fixtures.http_server  # the loopback-server fixture, used by name
 
-PAYLOAD = bytes(range(256)) * 16384  # 4 MiB: several of gdown's 512 kB chunks
+# A zip of 4 MiB (stored, incompressible: several of gdown's 512 kB chunks), as a fetched file must be.
+PAYLOAD = zip_bytes({"demo/data.bin": np.random.default_rng(0).bytes(4 << 20)})
+OTHER_RELEASE = zip_bytes({"demo/data.bin": np.random.default_rng(1).bytes(4 << 20)})
 
 
 def one_file_source(urls: tuple[str, ...], checksum: str | None = None) -> Source:
@@ -57,7 +63,9 @@ def test_resume_after_cut_connection(http_server: LoopbackServer, tmp_path: Path
     out = fetch(one_file_source((http_server.url("/demo.zip"),)), tmp_path)
     assert (out / "demo.zip").read_bytes() == PAYLOAD
     resumed = [r for path, r in http_server.served.ranges if r]
-    assert resumed and resumed[0] == f"bytes={len(PAYLOAD) // 2}-", http_server.served.ranges
+    # gdown keeps the whole chunks it received before the cut, and asks for the rest
+    offset = int(resumed[0].removeprefix("bytes=").removesuffix("-")) if resumed else 0
+    assert 0 < offset <= len(PAYLOAD) // 2, http_server.served.ranges
 
 
 def test_checksum_mismatch_names_expected_and_found(http_server: LoopbackServer, tmp_path: Path) -> None:
@@ -77,10 +85,22 @@ def test_lock_records_first_fetch_and_guards_later_ones(http_server: LoopbackSer
     out = fetch(source, tmp_path)
     lock = json.loads((tmp_path / "lock.json").read_text())
     assert lock["demo/demo.zip"] == {"sha256": hashlib.sha256(PAYLOAD).hexdigest(), "size": len(PAYLOAD)}
-    http_server.served.files["/demo.zip"] = PAYLOAD[::-1]  # upstream silently changed
+    http_server.served.files["/demo.zip"] = OTHER_RELEASE  # upstream silently changed
     (out / "demo.zip").unlink()
-    with pytest.raises(ChecksumError, match="first copy's, recorded in"):
+    with pytest.raises(ChecksumError, match=r"first copy fetched\. This copy is the suspect"):
         fetch(source, tmp_path)
+
+
+def test_a_published_checksum_decides_over_an_older_lock_entry(
+    http_server: LoopbackServer, tmp_path: Path
+) -> None:
+    """A stand-in with its own checksum in the params, fetched into a checkout whose lock holds the
+    real file's entry (the rehearsal after a real fetch), is the published checksum's to judge."""
+    http_server.served.files["/demo.zip"] = PAYLOAD
+    entry = {"sha256": hashlib.sha256(OTHER_RELEASE).hexdigest(), "size": len(OTHER_RELEASE)}
+    (tmp_path / "lock.json").write_text(json.dumps({"demo/demo.zip": entry}))
+    source = one_file_source((http_server.url("/demo.zip"),), "sha256:" + hashlib.sha256(PAYLOAD).hexdigest())
+    assert (fetch(source, tmp_path) / "demo.zip").read_bytes() == PAYLOAD
 
 
 def test_manual_only_source_says_where_to_get_it_and_which_key(tmp_path: Path) -> None:
@@ -121,14 +141,15 @@ def test_a_git_blob_id_verifies_a_file_fetched_from_a_repository(
 def test_aid_comes_from_its_mirror_and_is_locked_at_first_fetch(
     http_server: LoopbackServer, tmp_path: Path
 ) -> None:
-    http_server.served.files["/AID.zip"] = PAYLOAD
+    aid = folder_standin("aid", tmp_path / "standin", per_class=1)["archive"].read_bytes()
+    http_server.served.files["/AID.zip"] = aid
     cfg = {"urls": {"archive": http_server.url("/AID.zip")}}  # in place of torchrs's Drive id
     fetch_source(
         DATASETS["aid"], tmp_path / "out", tmp_path / "dl", ChecksumLock(tmp_path / "l.json"), cfg, "data.aid"
     )
     assert (
         json.loads((tmp_path / "l.json").read_text())["aid/AID.zip"]["sha256"]
-        == hashlib.sha256(PAYLOAD).hexdigest()
+        == hashlib.sha256(aid).hexdigest()
     )
 
 
@@ -186,7 +207,7 @@ def test_a_captions_archive_given_by_hand_is_searched_and_its_json_verified(tmp_
 def test_manual_file_is_copied_verified_and_locked(tmp_path: Path) -> None:
     manual = tmp_path / "Downloads" / "AID_from_onedrive.zip"
     manual.parent.mkdir()
-    manual.write_bytes(zip_bytes({"AID/Airport/airport_1.jpg": b"x"}))
+    folder_standin("aid", tmp_path / "standin", per_class=1)["archive"].rename(manual)
     out = tmp_path / "out"
     cfg = {"files": {"archive": str(manual)}}
     fetch_source(DATASETS["aid"], out, tmp_path / "dl", ChecksumLock(tmp_path / "l.json"), cfg, "data.aid")
@@ -232,3 +253,120 @@ def test_a_clip_snapshot_given_as_a_local_folder_is_copied_verified_and_locked(t
         fetch_clip(
             "flax-community/clip-rsicd", "main", tmp_path / "o", lock, "clip_rsicd", "w", tmp_path / "none"
         )
+
+
+def aid_zip(tmp_path: Path) -> bytes:
+    return folder_standin("aid", tmp_path / "aid_standin", per_class=1)["archive"].read_bytes()
+
+
+def fetch_aid(tmp_path: Path, cfg: dict) -> Path:
+    out = tmp_path / "raw" / "aid"
+    fetch_source(DATASETS["aid"], out, tmp_path / "dl", ChecksumLock(tmp_path / "lock.json"), cfg, "data.aid")
+    return out
+
+
+def locked(tmp_path: Path) -> dict:
+    lock = tmp_path / "lock.json"
+    return json.loads(lock.read_text()) if lock.exists() else {}
+
+
+def test_a_truncated_first_copy_is_never_locked_and_the_good_copy_then_is(
+    http_server: LoopbackServer, tmp_path: Path
+) -> None:
+    """AID publishes no checksum: its first copy is locked, but only once it reads whole."""
+    good = aid_zip(tmp_path)
+    http_server.served.files["/AID.zip"] = good[: len(good) * 2 // 3]
+    cfg = {"urls": {"archive": http_server.url("/AID.zip")}}
+    with pytest.raises(
+        ArchiveError, match=r"AID\.zip is corrupt or truncated .* This copy is the suspect one"
+    ):
+        fetch_aid(tmp_path, cfg)
+    assert locked(tmp_path) == {} and not (tmp_path / "dl" / "AID.zip").exists()
+    http_server.served.files["/AID.zip"] = good
+    assert (fetch_aid(tmp_path, cfg) / "AID.zip").read_bytes() == good
+    assert locked(tmp_path)["aid/AID.zip"] == {"sha256": hashlib.sha256(good).hexdigest(), "size": len(good)}
+
+
+def test_a_lock_made_from_a_truncated_copy_is_named_as_the_suspect_and_the_good_copy_kept(
+    http_server: LoopbackServer, tmp_path: Path
+) -> None:
+    """What an older rsrepro left: the truncated copy's sha256 in the lock. The good copy is not refused
+    as corrupt and deleted; the message says the entry is the suspect."""
+    good = aid_zip(tmp_path)
+    cut = good[: len(good) // 2]
+    (tmp_path / "lock.json").write_text(
+        json.dumps({"aid/AID.zip": {"sha256": hashlib.sha256(cut).hexdigest(), "size": len(cut)}})
+    )
+    http_server.served.files["/AID.zip"] = good
+    with pytest.raises(ChecksumError) as error:
+        fetch_aid(tmp_path, {"urls": {"archive": http_server.url("/AID.zip")}})
+    message = str(error.value)
+    assert "The recorded entry is the suspect one: it was made from a smaller copy" in message
+    assert f"delete that entry from {tmp_path / 'lock.json'} and rerun" in message
+    assert (tmp_path / "dl" / "AID.zip").read_bytes() == good, "the good copy is kept"
+
+
+def test_a_file_given_by_hand_is_never_deleted_whichever_check_fails(tmp_path: Path) -> None:
+    good = aid_zip(tmp_path)
+    manual = tmp_path / "Downloads" / "AID.zip"
+    manual.parent.mkdir()
+    manual.write_bytes(good[:-100])  # truncated: fails the proof
+    with pytest.raises(
+        ArchiveError, match=rf"This copy is the suspect one\. Your copy {manual} was left as it is"
+    ):
+        fetch_aid(tmp_path, {"files": {"archive": str(manual)}})
+    assert manual.read_bytes() == good[:-100] and locked(tmp_path) == {}
+    manual.write_bytes(good)
+    published = "sha256:" + hashlib.sha256(b"another release").hexdigest()
+    with pytest.raises(ChecksumError, match=rf"different version\. Your copy {manual} was left as it is"):
+        fetch_aid(tmp_path, {"files": {"archive": str(manual)}, "checksums": {"archive": published}})
+    assert manual.read_bytes() == good
+
+
+def test_a_web_page_in_place_of_an_archive_or_an_archive_without_the_dataset_is_refused(
+    http_server: LoopbackServer, tmp_path: Path
+) -> None:
+    cfg = {"urls": {"archive": http_server.url("/AID.zip")}}
+    http_server.served.files["/AID.zip"] = (
+        b"<!DOCTYPE html><html><title>Google Drive - Quota exceeded</title>"
+    )
+    with pytest.raises(
+        ArchiveError, match=r"should be an archive \(AID\.zip\) but is none .*b'<!DOCTYPE html>"
+    ):
+        fetch_aid(tmp_path, cfg)
+    http_server.served.files["/AID.zip"] = zip_bytes({"UCMerced_LandUse/Images/beach/beach00.tif": b"x"})
+    with pytest.raises(LayoutError, match=r"AID\.zip holds no Airport, BareLand, .* which AID\.zip has"):
+        fetch_aid(tmp_path, cfg)
+    assert locked(tmp_path) == {}
+
+
+def test_the_corrupt_archive_advice_names_the_folder_to_delete_and_a_rerun_fetches_again(
+    http_server: LoopbackServer, tmp_path: Path
+) -> None:
+    """An archive damaged after its fetch (on disk, or pulled from a remote): the advice used to say
+    "delete it" (the file), which left data/raw/aid/ in place, so the fetch never reran, and the next
+    error named a scratch folder that was already gone."""
+    good = aid_zip(tmp_path)
+    http_server.served.files["/AID.zip"] = good
+    cfg = {"urls": {"archive": http_server.url("/AID.zip")}}
+    raw = fetch_aid(tmp_path, cfg)
+    damaged = bytearray(good)
+    damaged[len(good) // 2 : len(good) // 2 + 64] = bytes(64)  # inside a member: its CRC fails
+    (raw / "AID.zip").write_bytes(damaged)
+    scratch, out = tmp_path / "scratch", tmp_path / "prepared" / "aid"
+    with pytest.raises(ArchiveError) as error:
+        prepare_source(DATASETS["aid"], raw, out, 8, scratch)
+    assert f"{raw / 'AID.zip'} is corrupt or truncated" in str(error.value)
+    assert f"To fetch aid again, delete the folder {raw} and rerun the workflow" in str(error.value)
+
+    (raw / "AID.zip").unlink()  # what the old advice said: the error now names the folder, never scratch
+    with pytest.raises(LayoutError) as error:
+        prepare_source(DATASETS["aid"], raw, out, 8, scratch)
+    assert str(raw) in str(error.value) and str(scratch) not in str(error.value)
+
+    shutil.rmtree(raw)  # the advice: the workflow's fetch job reruns, as its output folder is missing
+    fetches = len(http_server.served.ranges)
+    fetch_aid(tmp_path, cfg)
+    assert len(http_server.served.ranges) == fetches + 1, "downloaded again"
+    prepare_source(DATASETS["aid"], raw, out, 8, scratch)
+    assert len(PreparedDataset.load(out)) == 30

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from rsrepro.errors import RsreproError
+from rsrepro.io import exit_on_sigterm
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
 
@@ -71,7 +72,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", stream=sys.stderr)
     args = build_parser().parse_args(argv)
     try:
-        args.handler(args)
+        with exit_on_sigterm():  # a terminated job still removes its temporary files
+            args.handler(args)
     except RsreproError as error:
         print(f"rsrepro {args.command}: error: {error}", file=sys.stderr)
         return 1

@@ -1,7 +1,13 @@
-"""params.yaml validation: one clear message naming the key, the value and what is allowed."""
+"""params.yaml validation: one clear message naming the key, the value and what is allowed.
+
+Values are shown cut to :data:`SHOWN_CHARS` characters. YAML aliases can make a few hundred bytes expand
+into hundreds of millions of values (an anchor bomb), which jsonschema would spell out in full while it
+validates; a config that expands beyond :data:`MAX_VALUES` values stops first, naming the key.
+"""
 
 from __future__ import annotations
 
+import reprlib
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +17,21 @@ import yaml
 from rsrepro.errors import RsreproError
 from rsrepro.papers import PAPERS
 
+MAX_VALUES = 100_000  # params.yaml and the paper preset hold a few thousand
+SHOWN_CHARS = 120
+
 
 class ParamsError(RsreproError):
     """params.yaml (or a config overlay) does not match the schema."""
+
+
+def _shown(value: Any) -> str:
+    """``repr(value)``, cut to a readable length without building the whole text first."""
+    short = reprlib.Repr()  # keyword arguments only from Python 3.12
+    short.maxlevel, short.maxstring, short.maxother = 3, 60, 60
+    short.maxlist = short.maxtuple = short.maxdict = short.maxset = 6
+    text = short.repr(value)
+    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 3] + "..."
 
 
 def load_schema(path: str | Path) -> dict[str, Any]:
@@ -45,19 +63,57 @@ def _explain(error: jsonschema.ValidationError) -> str:
         return f"{where}: unknown key(s) {', '.join(map(repr, unknown))}; allowed keys: {', '.join(allowed)}"
     if error.validator == "enum" and "propertyNames" in error.schema_path:
         allowed = ", ".join(map(repr, schema["enum"]))
-        return f"{where}: key {error.instance!r} is not allowed; allowed keys: {allowed}"
+        return f"{where}: key {_shown(error.instance)} is not allowed; allowed keys: {allowed}"
     if error.validator == "enum":
         allowed = ", ".join(map(repr, schema["enum"]))
-        return f"{where} = {error.instance!r} is not allowed; allowed values: {allowed}"
+        return f"{where} = {_shown(error.instance)} is not allowed; allowed values: {allowed}"
     if error.validator == "type":
-        return f"{where} = {error.instance!r} has the wrong type; expected {schema['type']}"
+        return f"{where} = {_shown(error.instance)} has the wrong type; expected {schema['type']}"
     if error.validator == "required":
         return f"{where}: {error.message}"
-    return f"{where} = {error.instance!r}: {error.message}"
+    return f"{where} = {_shown(error.instance)}: {_cut(error.message)}"
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= 2 * SHOWN_CHARS else text[: 2 * SHOWN_CHARS - 3] + "..."
+
+
+def _expanding_key(config: dict[str, Any]) -> tuple[str, int] | None:
+    """The key whose value expands beyond :data:`MAX_VALUES` values (aliases counted each time they are
+    used) and that value count, or None; a value that contains itself counts as endless."""
+    sizes: dict[int, float] = {}
+
+    def size(node: Any) -> float:
+        if not isinstance(node, dict | list):
+            return 1
+        if id(node) not in sizes:
+            sizes[id(node)] = float("inf")  # while inside: a value that contains itself never ends
+            children = node.values() if isinstance(node, dict) else node
+            sizes[id(node)] = 1 + sum(size(child) for child in children)
+        return sizes[id(node)]
+
+    if size(config) <= MAX_VALUES:
+        return None
+    path: list[Any] = []
+    node: Any = config
+    while isinstance(node, dict):  # down to the key whose value is the large one
+        key = max(node, key=lambda k: size(node[k]))
+        if size(node[key]) <= MAX_VALUES:
+            break
+        path.append(key)
+        node = node[key]
+    return _key_path(path), size(node)
 
 
 def validate_params(config: dict[str, Any], schema: dict[str, Any], source: str = "params.yaml") -> None:
     """Raise :class:`ParamsError` with one readable line per problem (most specific first)."""
+    expanding = _expanding_key(config)
+    if expanding is not None:
+        where, count = expanding
+        raise ParamsError(
+            f"{source} is invalid:\n  - {where} expands to {count:,.0f} values (YAML anchors and aliases "
+            f"nested in each other?); params hold at most {MAX_VALUES:,}. Write the value out plainly."
+        )
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(config), key=lambda e: (list(e.absolute_path), e.validator))
     if errors:

@@ -19,9 +19,10 @@ where it has one (empty otherwise).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
-import shutil
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -32,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from rsrepro.errors import RsreproError
-from rsrepro.io import replace_dir, temp_dir_beside
+from rsrepro.io import disk_space, replace_dir, temp_dir
 
 META_COLUMNS = ("file", "class_idx", "class_name", "scene", "official_split")
 FORMAT_VERSION = 2  # 2: info.json holds content_digest
@@ -155,7 +156,8 @@ class PreparedWriter:
 
     Use as a context manager: fill ``writer.images[i]`` (or call :meth:`put`), then :meth:`finish` with the
     table and optional parts. The directory appears at ``target`` only when the block exits cleanly, so an
-    interrupted conversion never looks complete.
+    interrupted conversion never looks complete, and a failed one leaves nothing behind. The images' space
+    is checked and reserved first: a full disk stops with one message naming the folder and the size.
     """
 
     def __init__(self, target: str | Path, name: str, n_images: int, image_size: int, source: str) -> None:
@@ -167,11 +169,16 @@ class PreparedWriter:
         self._finished = False
 
     def __enter__(self) -> PreparedWriter:
-        self.tmp = temp_dir_beside(self.target)
         shape = (self.n_images, self.image_size, self.image_size, 3)
-        self.images = np.lib.format.open_memmap(
-            self.tmp / "images.npy", mode="w+", dtype=np.uint8, shape=shape
-        )
+        with contextlib.ExitStack() as stack:
+            what = f"the prepared images of {self.name} ({self.n_images:,} x {self.image_size}^2 x 3 bytes)"
+            stack.enter_context(disk_space(self.target.parent, int(np.prod(shape)), what))
+            self.tmp = stack.enter_context(temp_dir(self.target))
+            path = self.tmp / "images.npy"
+            self.images = np.lib.format.open_memmap(path, mode="w+", dtype=np.uint8, shape=shape)
+            stack.callback(self._close_images)
+            reserve_blocks(path)
+            self._cleanup = stack.pop_all()
         return self
 
     def put(self, index: int, image: np.ndarray) -> None:
@@ -241,14 +248,24 @@ class PreparedWriter:
         self._finished = True
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        self.images.flush()
-        del self.images
         if exc_type is None and self._finished:
+            self._close_images()
             replace_dir(self.tmp, self.target)
-            return
-        shutil.rmtree(self.tmp, ignore_errors=True)
-        if exc_type is None:
+        self._cleanup.__exit__(exc_type, exc, tb)  # unmaps, removes the temporary, names a full disk
+        if exc_type is None and not self._finished:
             raise PreparedDataError(f"{self.target}: writer closed without finish(); nothing was written")
+
+    def _close_images(self) -> None:
+        images = self.__dict__.pop("images", None)
+        if images is not None:
+            images.flush()  # the last reference: the file is unmapped when it goes
+
+
+def reserve_blocks(path: Path) -> None:
+    """Allocate the disk blocks of a (sparse) file now: a full disk then fails here with ENOSPC, not later
+    with SIGBUS, which kills the process when a memory-mapped page finds no block to land in."""
+    with open(path, "r+b") as handle:
+        os.posix_fallocate(handle.fileno(), 0, os.fstat(handle.fileno()).st_size)
 
 
 def content_digest(folder: Path, exclude: str) -> str:

@@ -60,6 +60,7 @@ DATASETS: dict[str, Source] = {
                         "http://weegee.vision.ucmerced.edu/datasets/UCMerced_LandUse.zip",
                     ),
                     checksum="md5:5b7ec56793786b6dc8a908e8854ac0e4",
+                    members=UCM_CLASSES,
                 )
             },
             classes=UCM_CLASSES,
@@ -77,6 +78,7 @@ DATASETS: dict[str, Source] = {
                     manual="the OneDrive/BaiduPan links on https://captain-whu.github.io/AID/ (folder "
                     "AID/<Class>/<class>_<n>.jpg; a .rar must be repacked as .zip: "
                     "`unar AID.rar && zip -r AID.zip AID`)",
+                    members=AID_CLASSES,
                 )
             },
             classes=AID_CLASSES,
@@ -95,6 +97,7 @@ DATASETS: dict[str, Source] = {
                         "NWPU-RESISC45.zip",
                     ),
                     checksum="md5:75206b2e16446591afa88e2628744886",
+                    members=NWPU_CLASSES,
                 )
             },
             classes=NWPU_CLASSES,
@@ -110,6 +113,7 @@ DATASETS: dict[str, Source] = {
                     manual="Google Drive id 1NJY86TAAUd8BVs7hyteImv8I2_Lh95W6 or Baidu (password NIST), "
                     "links in xiaoyuan1996/AMFMN RSITMD/README.md; it must hold images/ and "
                     "dataset_RSITMD.json",
+                    members=("dataset_RSITMD.json",),
                 )
             },
         ),
@@ -148,6 +152,11 @@ DATASETS: dict[str, Source] = {
                     manual="the Google Drive folder 1k0zpo0tixPsp9pxbcFHTdszJNvqq4-lA of "
                     "wenjiaXu/RS_Scene_ZSL (images plus files/{43,52,61}_images.mat, "
                     "ann_attr_finetune_*_splits.mat, attri_group_3.json); give the folder or a zip of it",
+                    members=(
+                        *(f"{k}_images.mat" for k in (61, 52, 43)),
+                        *(f"ann_attr_finetune_{k}_splits.mat" for k in (61, 52, 43)),
+                        "attri_group_3.json",
+                    ),
                 )
             },
             n_classes=70,
@@ -208,6 +217,7 @@ PRETRAINED: dict[str, Source] = {
                         "https://huggingface.co/stanfordnlp/glove/resolve/1db2080b2d94def6e5b0386a523102f9d8849e9d/"
                         "glove.840B.300d.zip",
                     ),
+                    members=("glove.840B.300d.txt",),
                 )
             },
         ),

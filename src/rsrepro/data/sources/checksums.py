@@ -1,8 +1,9 @@
 """File digests and the checksum lock (``config/checksums.lock.json``).
 
 A file whose checksum is published is verified against it. A file without one (Baidu/OneDrive-only
-datasets, manual weights) gets its sha256 recorded in the lock at the first successful fetch; the lock is
-committed, so every later fetch, on any machine, is verified against that first copy.
+datasets, manual weights) gets its sha256 recorded in the lock at the first fetch that proves it whole
+(:mod:`rsrepro.data.sources.proof`); the lock is committed, so every later fetch, on any machine, is
+verified against that first copy.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ def file_digests(path: Path) -> dict[str, str]:
     return {name: hasher.hexdigest() for name, hasher in hashers.items()}
 
 
-def verify(path: Path, expected: str, digests: dict[str, str], what_next: str) -> None:
+def verify(path: Path, expected: str, digests: dict[str, str]) -> None:
     """Check ``expected`` ("<algorithm>:<hex>", an algorithm of :data:`ALGORITHMS`; a hex prefix of 8+
     digits, as in torchvision's weight file names, is accepted) against the file's ``digests``."""
     algorithm, _, hexdigest = expected.partition(":")
@@ -41,8 +42,7 @@ def verify(path: Path, expected: str, digests: dict[str, str], what_next: str) -
     if not found.startswith(hexdigest.lower()):
         raise ChecksumError(
             f"{path}: {algorithm} mismatch: expected {hexdigest}, found {found} "
-            f"({path.stat().st_size:,} bytes). The file is corrupt, truncated or a different version. "
-            f"{what_next}"
+            f"({path.stat().st_size:,} bytes). The file is corrupt, truncated or a different version."
         )
 
 
@@ -55,6 +55,11 @@ class ChecksumLock:
     def get(self, key: str) -> str | None:
         entry = self._read().get(key)
         return f"sha256:{entry['sha256']}" if entry else None
+
+    def size(self, key: str) -> int | None:
+        """The size of the copy that was recorded (None if none was)."""
+        entry = self._read().get(key)
+        return int(entry["size"]) if entry else None  # type: ignore[call-overload]
 
     def record(self, key: str, digests: dict[str, str], size: int) -> None:
         # Parallel fetch jobs update the same file: serialise read-modify-write with an advisory lock.

@@ -8,8 +8,6 @@ from typing import Any
 
 from rsrepro.cli import json_object
 
-WEIGHT_SUFFIXES = (".pth", ".pt")
-
 
 def add_commands(subparsers: Any) -> None:
     fetch = subparsers.add_parser("fetch", help="download (or copy a manual file) and verify one source")
@@ -48,14 +46,8 @@ def _fetch(args: argparse.Namespace) -> None:
     from rsrepro.data.sources.download import fetch_source
 
     source = get_source(args.source)
+    # Verify-then-use: every file is read whole (a weight file loads with weights_only) before it counts.
     fetch_source(source, args.out, args.staging, ChecksumLock(args.lock), args.params, args.params_key)
-    # Verify-then-use: a weight file must also load safely before anything depends on it.
-    weights = [path for path in args.out.glob("*") if path.suffix in WEIGHT_SUFFIXES]
-    if weights:
-        from rsrepro.pretrained.torch_weights import load_torch_weights  # torch: only where weights are
-
-        for path in weights:
-            load_torch_weights(path)
 
 
 def _prepare(args: argparse.Namespace) -> None:

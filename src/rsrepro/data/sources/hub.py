@@ -10,8 +10,9 @@ import shutil
 from pathlib import Path
 
 from rsrepro.data.sources.checksums import ChecksumLock
-from rsrepro.data.sources.download import verify_and_lock
+from rsrepro.data.sources.download import Origin, verify_and_lock
 from rsrepro.data.sources.errors import SourceError
+from rsrepro.data.sources.spec import RemoteFile
 from rsrepro.io import atomic_dir
 
 # Weights in PyTorch format plus the configuration and tokenizer files; not the 605 MB flax copy.
@@ -29,7 +30,8 @@ def fetch_clip(
 ) -> None:
     """The snapshot of ``repo_id`` at ``revision`` in ``out``, or a copy of the folder ``local`` that
     holds one (downloaded by hand, an institutional mirror, stand-in weights); verified against the lock
-    either way (sha256 of each file, recorded at the first fetch)."""
+    either way (each file read whole, then its sha256 checked against the lock, or recorded at the first
+    fetch)."""
     with atomic_dir(out) as tmp:
         if local is not None:
             if not (Path(local) / "config.json").is_file():
@@ -44,4 +46,6 @@ def fetch_clip(
             snapshot_download(repo_id, revision=revision, local_dir=tmp, allow_patterns=ALLOW_PATTERNS)
             # huggingface_hub's download bookkeeping, not part of the model.
             shutil.rmtree(tmp / ".cache", ignore_errors=True)
-        verify_and_lock(tmp, None, lock, key, where)
+        snapshot = RemoteFile(repo_id.rpartition("/")[2], members=("config.json",))
+        origin = Origin(f"{where}.files.snapshot", local, persists=False)  # tmp goes with a failure
+        verify_and_lock(tmp, snapshot, None, lock, key, origin)

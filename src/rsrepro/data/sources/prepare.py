@@ -2,30 +2,36 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from rsrepro.data.sources.archives import extract, is_archive
 from rsrepro.data.sources.converters import CONVERTERS
 from rsrepro.data.sources.errors import SourceError
 from rsrepro.data.sources.spec import Source
-from rsrepro.io import temp_dir_beside
+from rsrepro.io import temp_dir
 
 
 def prepare_source(source: Source, raw: Path, out: Path, image_size: int, scratch: Path) -> None:
-    """Extract ``raw`` into a scratch folder (deleted afterwards) and convert it into ``out``.
+    """Extract ``raw`` into a scratch folder (deleted afterwards, however this ends) and convert it into
+    ``out``.
 
     The prepared folder is written atomically by the converter, so a failure leaves no partial output.
+    A failure names the files as the user can find them (under ``raw``, not in the scratch folder, which
+    is gone by then) and the folder whose deletion makes the workflow fetch the source again.
     """
     convert = CONVERTERS.get(source.name)
     if convert is None:
         raise SourceError(f"{source.name} is pretrained weights, not a dataset; it has no prepared form")
-    work = temp_dir_beside(scratch / source.name)
-    try:
-        materialize(raw, work)
-        convert(work, out, source, image_size)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    with temp_dir(scratch / source.name) as work:
+        try:
+            materialize(raw, work)
+            convert(work, out, source, image_size)
+        except SourceError as error:
+            advice = (
+                f"To fetch {source.name} again, delete the folder {raw} and rerun the workflow (it then "
+                f"downloads it, or copies the file given in data.{source.name}.files, again)."
+            )
+            raise error.advised(advice, shown=(work, raw)) from error
 
 
 def materialize(folder: Path, work: Path) -> None:

@@ -15,6 +15,9 @@ class RemoteFile:
     id); without it the lock file decides. ``manual`` says where a person gets the file by hand.
     ``plain``: the file itself is not an archive (a JSON, say); an archive given for it (by hand or by a
     mirror) is searched for the one file of this name, which is what gets verified and kept.
+    ``members``: file or folder names an archive or folder must hold (anywhere, any case) to count as
+    this file at all; checked with the rest of :func:`rsrepro.data.sources.proof.prove` before a
+    checksum is recorded.
     """
 
     name: str
@@ -24,6 +27,7 @@ class RemoteFile:
     checksum: str | None = None
     manual: str = ""
     plain: bool = False
+    members: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

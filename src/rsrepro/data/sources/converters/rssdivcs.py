@@ -31,8 +31,8 @@ import pandas as pd
 
 from rsrepro.data.sources.archives import files_named
 from rsrepro.data.sources.converters.common import check_classes, find_one, write_prepared
-from rsrepro.data.sources.converters.matlab import load_mat, mat_strings, one_based
 from rsrepro.data.sources.errors import LayoutError
+from rsrepro.data.sources.matlab import load_mat, mat_strings, one_based
 
 if TYPE_CHECKING:
     from rsrepro.data.sources.spec import Source
@@ -122,7 +122,7 @@ def read_split_files(root: Path, split: str, source: Source) -> SplitFiles:
     lists = {key: f"{name}_{DSVA_RANDOM_SPLIT}" for key, name in LOCATIONS.items()}
     mat = load_mat(splits_path, ("att", "allclasses_names", *lists.values()))
     files = [relative_image_path(p, images_path) for p in mat_strings(images["image_files"])]
-    labels = one_based(images["labels"])
+    labels = one_based(images["labels"], images_path, "labels")
     classes = mat_strings(mat["allclasses_names"])
     att = np.asarray(mat["att"], dtype=np.float32).T
     if len(labels) != len(files):
@@ -141,7 +141,7 @@ def read_split_files(root: Path, split: str, source: Source) -> SplitFiles:
             f"{splits_path}: att is {att.T.shape}, expected attributes x {len(classes)} classes "
             "(one column per name of allclasses_names)"
         )
-    locations = {key: one_based(mat[name]) for key, name in lists.items()}
+    locations = {key: one_based(mat[name], splits_path, name) for key, name in lists.items()}
     for key, values in locations.items():
         outside = values[(values < 0) | (values >= len(files))]
         if len(outside):
