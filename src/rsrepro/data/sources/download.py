@@ -34,9 +34,9 @@ def fetch_source(
 ) -> None:
     """Write ``out/<file name>`` for every file of ``source``, each verified, atomically as one folder.
 
-    ``cfg`` holds, per file key, ``files`` (manual local paths), ``urls`` (URL overrides) and
-    ``checksums`` (a checksum that replaces the published one: a mirror that repacks the file, stand-in
-    data); ``params_key`` is where they live in params.yaml (for messages), e.g. ``data.aid``.
+    ``cfg`` holds, per file key, ``files`` (manual local paths: :func:`manual_path`), ``urls`` (URL
+    overrides) and ``checksums`` (a checksum that replaces the published one: a mirror that repacks the
+    file, stand-in data); ``params_key`` is where they live in params.yaml (for messages), e.g. ``data.aid``.
     """
     manual_paths = cfg.get("files") or {}
     url_overrides = cfg.get("urls") or {}
@@ -45,7 +45,7 @@ def fetch_source(
     for key, remote in source.files.items():
         where = f"{params_key}.files.{key}"
         if manual_paths.get(key):
-            staged = _copy_manual(Path(manual_paths[key]).expanduser(), staging / remote.name, where)
+            staged = _copy_manual(manual_path(manual_paths[key], where), staging / remote.name)
         else:
             staged = _download(remote, staging / remote.name, url_overrides.get(key), where)
         if remote.plain and is_archive(staged):
@@ -93,9 +93,18 @@ def _download(remote: RemoteFile, target: Path, override: str | None, where: str
     )
 
 
-def _copy_manual(path: Path, target: Path, where: str) -> Path:
+def manual_path(value: str, where: str) -> Path:
+    """A local file or folder named in params (at ``where``): ``~`` expands, and a relative path is read
+    from the working directory, the folder holding params.yaml that Snakemake runs in (the checkout, or
+    ``--directory``'s folder), so the params hold it as written and moving that folder reruns nothing."""
+    path = Path(value).expanduser()
     if not path.exists():
-        raise SourceError(f"{where} = {str(path)!r}: no such file or folder; fix the path in params.yaml.")
+        against = "" if path.is_absolute() else f" (read from the working directory {Path.cwd()})"
+        raise SourceError(f"{where} = {value!r}: no such file or folder{against}; fix it in params.yaml.")
+    return path
+
+
+def _copy_manual(path: Path, target: Path) -> Path:
     if path.is_dir():
         with atomic_dir(target) as tmp:
             shutil.copytree(path, tmp, dirs_exist_ok=True)
