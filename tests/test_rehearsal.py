@@ -12,7 +12,7 @@ import yaml
 
 from rsrepro.errors import RsreproError
 from rsrepro.rehearsal import projection
-from rsrepro.rehearsal.report import print_report, projections, stage_costs
+from rsrepro.rehearsal.report import print_report, stage_costs
 from rsrepro.rehearsal.run import REPO, rehearse
 from rsrepro.rehearsal.weights import write_clip
 from rsrepro.rehearsal.workloads import paper_preset
@@ -70,7 +70,10 @@ def test_the_report_projects_every_paper_from_the_measured_rates(
     rehearsal: tuple[Path, float], capsys: pytest.CaptureFixture[str]
 ) -> None:
     workdir, seconds = rehearsal
-    rows, rates = projections(workdir, stage_costs(workdir / "results/benchmarks"))
+    rows, rates = print_report(workdir, seconds, "reduced")
+    printed = capsys.readouterr().out
+    assert "lsenet_train" in printed and "projected" in printed and "floor" in printed
+    assert "prepared image caches: 22.7 GB" in printed
     assert {r.stage.paper for r in rows} == {"lsenet", "swan", "dsva"}
     assert all(r.hours > 0 and r.stage.runs > 0 for r in rows)
     # LSE-Net: 2 variants x 5 seeds x 2 ratios per dataset, + AID's 2 ablation runs
@@ -83,10 +86,6 @@ def test_the_report_projects_every_paper_from_the_measured_rates(
     # the reduced scale trains DSVA's faithful variant only: the corrected one is priced at its rates
     corrected = next(r for r in rows if r.stage.setting == "rssdivcs corrected" and r.stage.name == "train")
     assert any("at dsva faithful" in note for note in corrected.notes)
-    print_report(workdir, seconds, "reduced")
-    printed = capsys.readouterr().out
-    assert "lsenet_train" in printed and "projected" in printed and "floor" in printed
-    assert "prepared image caches: 22.7 GB" in printed
 
 
 def test_the_projection_prices_each_stage_at_its_workload_rate_and_floor() -> None:

@@ -124,10 +124,11 @@ def evaluation_rate(workload: Workload, model: torch.nn.Module, images: np.ndarr
 
 def flops_per_sample(run: Callable[[], Any], samples: int) -> float:
     """FLOPs of ``run`` per sample as ``torch.utils.flop_counter`` counts them (matrix products,
-    convolutions and attention, forward and backward)."""
+    convolutions and attention, forward and backward). cuDNN is off meanwhile: its fused RNN kernel (SWAN's
+    GRU on CUDA) is invisible to the counter, which counts convolutions the same either way."""
     from torch.utils.flop_counter import FlopCounterMode
 
-    with FlopCounterMode(display=False) as counter:
+    with torch.backends.cudnn.flags(enabled=False), FlopCounterMode(display=False) as counter:
         run()
     return counter.get_total_flops() / samples
 

@@ -141,17 +141,24 @@ def model_costs(workdir: Path, config: dict[str, Any], keys: set[str]) -> tuple[
     clip = workdir / config["dsva"]["train"]["clip_model_dir"]
     flops: dict[str, float] = {}
     checkpoint: dict[str, float] = {}
+    counted: dict[tuple, tuple[float, float | None]] = {}
     for key, workload in workloads(config, clip, dsva_crops=(True, False)).items():
         if key not in keys and workload.eval_key not in keys:
             continue
-        model = workload.build(cpu)
-        optimizer = workload.optimizer(model)
-        flops[key], eval_flops = measure.count_flops(workload, model, optimizer, images)
+        # DSVA's variants run the same model: counted once per crop branch setting and phase
+        model_shape = (workload.paper, workload.cfg.get("crop_branch"), getattr(workload, "warm", None))
+        if model_shape not in counted:
+            model = workload.build(cpu)
+            optimizer = workload.optimizer(model)
+            counted[model_shape] = measure.count_flops(workload, model, optimizer, images)
+            if workload.paper not in checkpoint:
+                with tempfile.TemporaryDirectory(dir=workdir) as tmp:
+                    checkpoint[workload.paper] = measure.checkpoint_seconds(
+                        workload, model, optimizer, Path(tmp)
+                    )
+        flops[key], eval_flops = counted[model_shape]
         if workload.eval_key:
             flops[workload.eval_key] = eval_flops
-        if workload.paper not in checkpoint:
-            with tempfile.TemporaryDirectory(dir=workdir) as tmp:
-                checkpoint[workload.paper] = measure.checkpoint_seconds(workload, model, optimizer, Path(tmp))
     return flops, checkpoint
 
 
@@ -195,7 +202,10 @@ def disk_lines(workdir: Path) -> list[str]:
     return lines
 
 
-def print_report(workdir: Path, seconds: float, scale: str) -> None:
+def print_report(
+    workdir: Path, seconds: float, scale: str
+) -> tuple[list[projection.Priced], projection.Rates]:
+    """Print the stages' costs, the projection and the disk; returns the projection and its rates."""
     costs = stage_costs(workdir / "results/benchmarks")
     print(f"\nRehearsal of the paper preset: {seconds / 60:.1f} min in all (stand-ins, weights and the DAG)")
     if scale != "full":
@@ -217,3 +227,4 @@ def print_report(workdir: Path, seconds: float, scale: str) -> None:
     print("\n".join(projection.table(rows, rates, peak)))
     print("Disk:")
     print("\n".join(disk_lines(workdir)))
+    return rows, rates
