@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -226,6 +227,24 @@ def test_missing_manual_path_names_the_key(tmp_path: Path) -> None:
             cfg,
             "data.aid",
         )
+
+
+def test_a_relative_manual_path_is_read_from_the_working_directory_and_home_expands(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rsrepro.data.sources.download import manual_path
+
+    (tmp_path / "work" / "downloads").mkdir(parents=True)
+    (tmp_path / "work" / "downloads" / "AID.zip").write_bytes(b"zip")
+    (tmp_path / "home").mkdir()
+    (tmp_path / "home" / "AID.zip").write_bytes(b"zip")
+    monkeypatch.chdir(tmp_path / "work")  # where Snakemake runs the job (--directory)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert manual_path("downloads/AID.zip", "k").resolve() == tmp_path / "work/downloads/AID.zip"
+    assert manual_path("~/AID.zip", "k") == tmp_path / "home/AID.zip"
+    work = re.escape(str(tmp_path / "work"))
+    with pytest.raises(SourceError, match=rf"k = 'AID.zip': no such file or folder .*directory {work}\)"):
+        manual_path("AID.zip", "k")
 
 
 def test_a_clip_snapshot_given_as_a_local_folder_is_copied_verified_and_locked(tmp_path: Path) -> None:

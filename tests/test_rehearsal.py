@@ -8,12 +8,14 @@ from pathlib import Path
 
 import pytest
 import torch
+import yaml
 
 from rsrepro.errors import RsreproError
 from rsrepro.rehearsal import projection
-from rsrepro.rehearsal.report import paper_config, print_report, projections, stage_costs
+from rsrepro.rehearsal.report import print_report, stage_costs
 from rsrepro.rehearsal.run import REPO, rehearse
 from rsrepro.rehearsal.weights import write_clip
+from rsrepro.rehearsal.workloads import paper_preset
 from rsrepro.training.run import read_history
 from tests.workflow_helpers import planned_jobs
 
@@ -22,8 +24,13 @@ TRAINING = ("lsenet_train", "swan_train", "dsva_train", "dsva_collect_attributes
 
 @pytest.fixture(scope="module")
 def rehearsal(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, float]:
-    workdir = tmp_path_factory.mktemp("rehearsal") / "work"
-    return workdir, rehearse(workdir, "reduced", cores="2")
+    """The reduced rehearsal in a working directory given relative to the current one, as `make
+    rehearsal` gives results/rehearsal."""
+    parent = tmp_path_factory.mktemp("rehearsal")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(parent)
+        seconds = rehearse(Path("work"), "reduced", cores="2")
+    return parent / "work", seconds
 
 
 @pytest.mark.slow
@@ -39,9 +46,23 @@ def test_the_paper_dag_runs_end_to_end_on_the_stand_ins(rehearsal: tuple[Path, f
     models = {p.relative_to(runs).parts[0] for p in runs.rglob("model.pt")}
     assert models >= {"lsenet", "swan", "dsva"}
     vgg = read_history(next((workdir / "results/runs/lsenet").rglob("history.json")))
-    assert vgg["run"]["dataset"] == "ucm" and vgg["epochs"][0]["train_images_per_s"] > 0
+    epoch = vgg["epochs"][0]
+    assert vgg["run"]["dataset"] == "ucm" and epoch["train_images_per_s"] > 0
+    # the first step is no steady-state step
+    assert 0 < epoch["steady_samples"] < epoch["train_samples"] and epoch["steady_seconds"] > 0
     overlays = [str(REPO / "config/paper.yaml"), str(REPO / "config/rehearsal.yaml"), "standins.yaml"]
     assert planned_jobs(workdir, "--configfile", *overlays) == {}  # a rerun finds nothing to do
+
+
+@pytest.mark.slow
+def test_the_stand_ins_are_given_relative_to_the_working_directory(rehearsal: tuple[Path, float]) -> None:
+    """What the fetch jobs read (they found every file: the DAG ran) is written as a user would, relative
+    to the folder Snakemake runs in, so the rehearsal's folder can move."""
+    workdir, _ = rehearsal
+    data = yaml.safe_load((workdir / "standins.yaml").read_text())["data"]
+    given = [data["rssdivcs"]["files"]["folder"], data["pretrained"]["clip_rsicd"]["files"]["snapshot"]]
+    given += [path for section in data.values() for path in section.get("files", {}).values()]
+    assert all(not Path(p).is_absolute() and (workdir / p).exists() for p in given), given
 
 
 @pytest.mark.slow
@@ -49,36 +70,48 @@ def test_the_report_projects_every_paper_from_the_measured_rates(
     rehearsal: tuple[Path, float], capsys: pytest.CaptureFixture[str]
 ) -> None:
     workdir, seconds = rehearsal
-    rows = projections(workdir, stage_costs(workdir / "results/benchmarks"))
-    assert {r.paper for r in rows} == {"lsenet", "swan", "dsva"}
-    assert all(r.hours > 0 and r.runs > 0 for r in rows)
-    config = paper_config()  # LSE-Net: 2 variants x 5 seeds x 2 ratios per dataset, + AID's 2 ablation ones
-    assert {r.setting: r.runs for r in rows if r.paper == "lsenet"} == {
-        "ucm": 20,
-        "aid": 22,
-        "nwpu_resisc45": 20,
-    }
-    assert len(config["lsenet"]["split_seeds"]) == 5
-    print_report(workdir, seconds, "reduced")
+    rows, rates = print_report(workdir, seconds, "reduced")
     printed = capsys.readouterr().out
-    assert (
-        "lsenet_train" in printed and "projected" in printed and "prepared image caches: 22.7 GB" in printed
-    )
+    assert "lsenet_train" in printed and "projected" in printed and "floor" in printed
+    assert "prepared image caches: 22.7 GB" in printed
+    assert {r.stage.paper for r in rows} == {"lsenet", "swan", "dsva"}
+    assert all(r.hours > 0 and r.stage.runs > 0 for r in rows)
+    # LSE-Net: 2 variants x 5 seeds x 2 ratios per dataset, + AID's 2 ablation runs
+    jobs = {r.stage.setting: r.stage.runs for r in rows if r.stage.paper == "lsenet"}
+    assert jobs == {"ucm": 20, "aid": 22, "nwpu_resisc45": 20}
+    work = [r for r in rows if r.stage.name != "jobs"]
+    assert all(r.flops and r.flops > 0 for r in work)  # every workload's FLOPs were counted
+    for paper in ("lsenet", "swan", "dsva"):
+        assert rates.startup_s[paper] >= 0 and rates.checkpoint_s[paper] > 0
+    # the reduced scale trains DSVA's faithful variant only: the corrected one is priced at its rates
+    corrected = next(r for r in rows if r.stage.setting == "rssdivcs corrected" and r.stage.name == "train")
+    assert any("at dsva faithful" in note for note in corrected.notes)
 
 
-def test_the_projection_scales_with_the_schedule() -> None:
-    config = paper_config()
-    histories = [
-        {"epochs": [{"train_images_per_s": 10.0, "seconds": 1.0}], "run": {"eval_images_per_s": 20.0}}
-    ]
-    base = projection.lsenet(config, histories, startup_s=0.0)
+def test_the_projection_prices_each_stage_at_its_workload_rate_and_floor() -> None:
+    config = paper_preset()
+    rates = projection.Rates({"lsenet train": 10.0, "lsenet test": 20.0}, {"lsenet train": 1e9})
+    ucm = projection.lsenet_stages(config)[:3]
+    train, test, jobs = (projection.price(stage, rates) for stage in ucm)
+    runs, epochs = 5 * 2, config["lsenet"]["train"]["epochs"]  # per ratio: split seeds x variants
+    samples = runs * epochs * (0.5 + 0.8) * 2100
+    assert train.stage.samples == pytest.approx(samples)
+    assert train.seconds == pytest.approx(samples / 10.0)
+    assert train.floor_hours(1e12) == pytest.approx(samples * 1e9 / 1e12 / 3600)
+    assert test.seconds == pytest.approx(runs * (0.5 + 0.2) * 2100 / 20.0)
+    assert test.floor_hours(1e12) is None  # its FLOPs were not counted
+    assert jobs.stage.checkpoints == 2 * runs * epochs and jobs.seconds == 0.0  # two ratios
     longer = {**config, "lsenet": {**config["lsenet"], "train": {**config["lsenet"]["train"], "epochs": 76}}}
-    doubled = projection.lsenet(longer, histories, startup_s=0.0)
-    runs = 5 * 2  # per ratio: split seeds x variants (full, backbone_gap)
-    epochs = config["lsenet"]["train"]["epochs"]
-    ucm = runs * (epochs * (0.5 + 0.8) * 2100 / 10 + (0.5 + 0.2) * 2100 / 20)
-    assert base[0].hours == pytest.approx(ucm / 3600)
-    assert all(d.hours > b.hours for d, b in zip(doubled, base, strict=True))
+    doubled = projection.price(projection.lsenet_stages(longer)[0], rates)
+    assert doubled.seconds == pytest.approx(2 * train.seconds)
+
+
+def test_a_workload_not_measured_is_priced_at_the_nearest_measured_one() -> None:
+    rates = projection.Rates({"dsva corrected crop fine-tune": 4.0, "dsva faithful no-crop fine-tune": 1.0})
+    assert rates.pick("dsva corrected no-crop fine-tune") == "dsva corrected crop fine-tune"
+    assert rates.pick("dsva faithful crop warm-up") == "dsva faithful no-crop fine-tune"
+    with pytest.raises(KeyError, match="lsenet train"):
+        rates.pick("lsenet train")
 
 
 def test_the_clip_rsicd_encoders_read_a_hugging_face_folder(tmp_path: Path) -> None:

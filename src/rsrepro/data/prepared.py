@@ -27,13 +27,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from rsrepro.errors import RsreproError
 from rsrepro.io import disk_space, replace_dir, temp_dir
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 META_COLUMNS = ("file", "class_idx", "class_name", "scene", "official_split")
 FORMAT_VERSION = 2  # 2: info.json holds content_digest
@@ -66,6 +68,8 @@ class PreparedDataset:
                 f"{root}: prepared format {info.get('format_version')!r}, this code reads {FORMAT_VERSION}; "
                 "delete the folder and let the workflow rebuild it."
             )
+        import pandas as pd  # here only: the trainers' steps import on a GPU node without pandas
+
         meta = pd.read_csv(root / "meta.csv", keep_default_na=False, dtype={"scene": str, "file": str})
         return cls(root=root, info=info, meta=meta)
 

@@ -66,6 +66,7 @@ from rsrepro.training.run import (
     write_history,
     write_outputs,
 )
+from rsrepro.training.throughput import SteadyClock
 
 log = logging.getLogger(__name__)
 PAPER = "dsva"
@@ -326,7 +327,7 @@ def train(
         net = wrap(model, context)
         model.train()
         sums: dict[str, float] = {}
-        start, n_images = time.perf_counter(), 0
+        clock = SteadyClock(device)
         for batch_rel in episodes(
             np.arange(len(images)), labels, cfg["ways"], cfg["shots"], cfg["batches_per_epoch"], generator
         ):
@@ -336,9 +337,9 @@ def train(
             loss, parts = train_step(model, net, opt, x, y, train_matrix, cfg, warm, context)
             for k, v in {"loss": loss, **parts}.items():
                 sums[k] = sums.get(k, 0.0) + float(v.detach())
-            n_images += len(batch)
+            clock.step(len(batch))
         record = mean_over_ranks({k: v / cfg["batches_per_epoch"] for k, v in sums.items()}, context)
-        record.update(lr=lr, train_images_per_s=n_images / (time.perf_counter() - start))
+        record.update(lr=lr, **clock.record("train_images_per_s"))
         return record
 
     settings = {**cfg, "setting": setting, "stage": stage, "seed": seed}

@@ -19,7 +19,6 @@ result; a checkpoint of other settings, data or code is discarded, and a finishe
 from __future__ import annotations
 
 import logging
-import time
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +52,7 @@ from rsrepro.training.run import (
     write_history,
     write_outputs,
 )
+from rsrepro.training.throughput import SteadyClock
 
 log = logging.getLogger(__name__)
 PAPER = "lsenet"
@@ -137,24 +137,22 @@ def train_one_epoch(
     context: DistContext = SINGLE_PROCESS,
 ) -> dict[str, float]:
     model.train()
-    images, rank_images, correct, loss_sum, seconds = 0, 0, 0, 0.0, 0.0
+    rank_images, correct, loss_sum, clock = 0, 0, 0.0, SteadyClock(device)
     for batch in index_batches(
         train_idx, cfg["batch_size"], shuffle=True, generator=generator, drop_last=True
     ):
-        start = time.perf_counter()
         # Every rank reads and augments the global batch (one generator, so the ranks stay in step).
         x = augment_batch(load_images(data.images, batch, device), cfg, generator)
         y = torch.from_numpy(data.class_idx[batch]).to(device)
         batch_loss, batch_correct, batch_rank_images = train_step(model, net, optimizer, x, y, cfg, context)
-        seconds += time.perf_counter() - start
-        images += len(batch)
+        clock.step(len(batch))
         rank_images += batch_rank_images
         correct += batch_correct
         loss_sum += batch_loss
     record = mean_over_ranks(
         {"train_loss": loss_sum / max(rank_images, 1), "train_acc": correct / max(rank_images, 1)}, context
     )
-    return {**record, "train_images_per_s": images / max(seconds, 1e-9)}
+    return {**record, **clock.record("train_images_per_s")}
 
 
 def train_run(

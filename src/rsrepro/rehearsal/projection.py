@@ -1,24 +1,28 @@
-"""What the full paper preset costs, projected from the rehearsal's measured throughputs.
+"""What the full paper preset costs, projected from measured steady-state rates: one formula for the
+rehearsal (rates from its runs' histories) and the GPU check (rates it measures at the preset's batch
+sizes).
 
-The rehearsal runs the paper architectures at the paper resolutions, so its per-image training and
-inference rates (each run's ``history.json``) are the full run's on the same machine; what differs is how
-many images pass through how many epochs of how many runs. Per paper and dataset::
+The preset's work is a list of stages per paper and dataset (or DSVA variant): training, evaluation and
+the jobs' fixed costs. A stage's samples are counted from the real datasets' image counts and the
+schedules of ``config/paper.yaml``; each sample belongs to a *workload* (a model at a precision and
+phase: ``"lsenet train"``, ``"dsva corrected crop warm-up"``, ...), whose measured rate prices it::
 
-    hours = runs x (epochs x (training items / training rate + per-epoch evaluation / inference rate)
-                    + final evaluation / inference rate + start-up)
+    hours = sum over workloads (samples / rate) + jobs x start-up + epochs x checkpoint
 
-with the real datasets' image counts, the schedules of ``config/paper.yaml`` and the per-job start-up
-the rehearsal measured (a training job's wall time minus its compute). Disk: the prepared caches
-(exactly N x size^2 x 3 bytes), the archives and weights where their sizes are published, and the trained
-files per run as the rehearsal wrote them (same architectures, so the same sizes).
+with the stage's floor at the device's peak beside it: samples x FLOPs per sample / peak FLOP/s. A
+workload that was not measured is priced at the nearest measured one, and the row says so.
+Disk: the prepared caches (exactly N x size^2 x 3 bytes) and the archives and weights whose sizes are
+published.
 """
 
 from __future__ import annotations
 
-import statistics
-from collections.abc import Sequence
-from dataclasses import dataclass
+import itertools
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
+
+from rsrepro.dsva.settings import train_settings
 
 # Images as published (research notes): UCM 21 x 100, AID 10,000, NWPU 45 x 700, RSITMD and RSICD with
 # SWAN's official train / test lists, RSSDIVCS 70 x 800.
@@ -33,92 +37,227 @@ PUBLISHED_BYTES = {
     "ucm": 332e6, "nwpu_resisc45": 427_389_445, "rsicd": 484_955_574, "glove_840b_300d": 2.0e9,
     "clip_rsicd": 605e6,
 }  # fmt: skip
+PAPERS = ("lsenet", "swan", "dsva")
+
+
+def dsva_workload(variant: str, crop: bool, phase: str) -> str:
+    """A DSVA workload: ``phase`` is ``warm-up`` (tower frozen), ``fine-tune`` or ``predict``."""
+    return f"dsva {variant} {'crop' if crop else 'no-crop'} {phase}"
+
+
+def substitutes(workload: str) -> list[str]:
+    """The workloads that price ``workload`` when it was not measured, nearest first: for DSVA the same
+    phase with the other crop setting, then the other variant, then (warm-up) the fine-tuning phase."""
+    parts = workload.split()
+    if parts[0] != "dsva":
+        return []
+    _, variant, crop, phase = parts
+    variants = [variant, *({"faithful", "corrected"} - {variant})]
+    crops = [crop, *({"crop", "no-crop"} - {crop})]
+    phases = [phase, "fine-tune"] if phase == "warm-up" else [phase]
+    found = [f"dsva {v} {c} {p}" for p, v, c in itertools.product(phases, variants, crops)]
+    return found[1:]
 
 
 @dataclass(frozen=True)
-class Projection:
+class Rates:
+    """What was measured: samples/s and FLOPs per sample per workload, and per paper a training job's
+    fixed seconds (process start, imports, model and weights, the warm-up steps) and one checkpoint's."""
+
+    per_s: Mapping[str, float]
+    flops: Mapping[str, float] = field(default_factory=dict)
+    startup_s: Mapping[str, float] = field(default_factory=dict)
+    checkpoint_s: Mapping[str, float] = field(default_factory=dict)
+
+    def pick(self, workload: str) -> str:
+        """The measured workload that prices ``workload`` (itself where measured)."""
+        for candidate in [workload, *substitutes(workload)]:
+            if self.per_s.get(candidate, 0) > 0:
+                return candidate
+        raise KeyError(f"no measured rate for {workload!r} or a stand-in for it")
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One stage of the preset's work: samples per workload, or (``jobs``) job starts and checkpoints."""
+
     paper: str
     setting: str
+    name: str
     runs: int
-    hours: float
-    how: str
+    work: tuple[tuple[str, float], ...] = ()
+    checkpoints: int = 0  # the jobs stage: epochs that end with a checkpoint, over every run
+
+    @property
+    def samples(self) -> float:
+        return sum(n for _, n in self.work)
 
 
-def rate(histories: Sequence[dict[str, Any]], key: str) -> float:
-    """The mean of an epoch record's throughput over every epoch of ``histories``."""
-    return statistics.fmean(e[key] for h in histories for e in h["epochs"] if key in e)
+@dataclass(frozen=True)
+class Priced:
+    """A stage with its time at the measured rates and the FLOPs it runs (none for the jobs stage, or
+    where a workload's FLOPs were not counted)."""
+
+    stage: Stage
+    seconds: float
+    flops: float | None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def hours(self) -> float:
+        return self.seconds / 3600
+
+    @property
+    def rate(self) -> float:
+        """Samples per second over the stage (its workloads' rates, weighted by their samples)."""
+        return self.stage.samples / self.seconds if self.seconds else 0.0
+
+    def floor_hours(self, peak_flops: float) -> float | None:
+        """The stage's hours at ``peak_flops`` FLOP/s: the least any implementation could take."""
+        return None if self.flops is None else self.flops / peak_flops / 3600
 
 
-def lsenet(config: dict[str, Any], histories: Sequence[dict[str, Any]], startup_s: float) -> list[Projection]:
+def lsenet_stages(config: dict[str, Any]) -> list[Stage]:
+    """Per dataset: every ratio x split seed x variant (and the ablation's), ``epochs`` over the training
+    images, the test images at the end (and after every epoch with ``eval_every_epoch``)."""
     cfg, train = config["lsenet"], config["lsenet"]["train"]
-    train_rate = rate(histories, "train_images_per_s")
-    test_rate = statistics.fmean(h["run"]["eval_images_per_s"] for h in histories)
-    rows = []
+    ablation = cfg["ablation"]
+    stages = []
     for dataset in cfg["datasets"]:
         n = REAL_IMAGES[dataset]
         runs = [(r, len(cfg["split_seeds"]) * len(cfg["variants"])) for r in cfg["train_ratios"][dataset]]
-        ablation = cfg["ablation"]
         runs += [
             (r, len(ablation["split_seeds"]) * len(ablation["variants"]))
             for r in ablation["train_ratios"].get(dataset, [])
         ]
-        seconds = 0.0
-        for ratio, count in runs:
-            test = n * (1 - ratio) / test_rate
-            per_epoch = n * ratio / train_rate + (test if train["eval_every_epoch"] else 0)
-            seconds += count * (train["epochs"] * per_epoch + test + startup_s)
-        how = f"{train['epochs']} epochs; {train_rate:.1f} training, {test_rate:.1f} test images/s"
-        rows.append(Projection("lsenet", dataset, sum(c for _, c in runs), seconds / 3600, how))
-    return rows
+        jobs = sum(count for _, count in runs)
+        tests = 1 + (train["epochs"] if train["eval_every_epoch"] else 0)
+        trained = sum(count * train["epochs"] * n * ratio for ratio, count in runs)
+        tested = sum(count * tests * n * (1 - ratio) for ratio, count in runs)
+        stages += [
+            Stage("lsenet", dataset, "train", jobs, (("lsenet train", trained),)),
+            Stage("lsenet", dataset, "test", jobs, (("lsenet test", tested),)),
+            Stage("lsenet", dataset, "jobs", jobs, checkpoints=jobs * train["epochs"]),
+        ]
+    return stages
 
 
-def swan(
-    config: dict[str, Any],
-    histories: Sequence[dict[str, Any]],
-    startup_s: float,
-) -> list[Projection]:
+def swan_stages(config: dict[str, Any]) -> list[Stage]:
+    """Per dataset: seeds x variants runs of ``epochs`` over the training pairs, each epoch validated
+    (its images encoded), the test images encoded at the end."""
     cfg, train = config["swan"], config["swan"]["train"]
-    pair_rate = rate(histories, "pairs_per_s")
-    encode_rate = statistics.fmean(h["run"]["n_images"] / h["run"]["encode_seconds"] for h in histories)
     per_image = CAPTIONS_PER_IMAGE if train["captions_per_image"] == "all" else train["captions_per_image"]
-    rows = []
+    runs = len(cfg["run_seeds"]) * len(cfg["variants"])
+    stages = []
     for dataset in cfg["datasets"]:
         official = OFFICIAL_TRAIN[dataset]
         val_fraction = config["splits"]["retrieval"]["val_fraction"]
         pairs = official * (1 - val_fraction) * per_image
         val, test = official * val_fraction, REAL_IMAGES[dataset] - official
-        per_run = train["epochs"] * (pairs / pair_rate + val / encode_rate) + test / encode_rate + startup_s
-        runs = len(cfg["run_seeds"]) * len(cfg["variants"])
-        how = f"{train['epochs']} epochs of {pairs:,.0f} pairs; {pair_rate:.1f} pairs/s, "
-        how += f"{encode_rate:.1f} images/s encoded"
-        rows.append(Projection("swan", dataset, runs, runs * per_run / 3600, how))
-    return rows
+        stages += [
+            Stage("swan", dataset, "train", runs, (("swan train", runs * train["epochs"] * pairs),)),
+            Stage("swan", dataset, "encode", runs, (("swan encode", runs * (train["epochs"] * val + test)),)),
+            Stage("swan", dataset, "jobs", runs, checkpoints=runs * train["epochs"]),
+        ]
+    return stages
 
 
-def dsva(config: dict[str, Any], histories: Sequence[dict[str, Any]], startup_s: float) -> list[Projection]:
-    """Per split: two settings, each a ``full`` stage predicting its test images every epoch and a
-    ``select`` stage predicting its validation classes' images, per variant and split seed."""
-    cfg, train = config["dsva"], config["dsva"]["train"]
-    train_rate, test_rate = rate(histories, "train_images_per_s"), rate(histories, "test_images_per_s")
-    batch = train["ways"] * train["shots"]
-    per_stage = train["epochs"] * train["batches_per_epoch"] * batch / train_rate + startup_s
-    runs_per_stage = len(cfg["variants"]) * len(cfg["split_seeds"])
-    rows = []
-    for split in cfg["splits"]:
-        seen, unseen = (int(k) for k in split.split("/"))
-        zsl_test = unseen * RSSDIVCS_PER_CLASS
-        gzsl_test = zsl_test + seen * RSSDIVCS_PER_CLASS * config["splits"]["zero_shot"]["seen_test_fraction"]
-        validation = train["val_classes"] * RSSDIVCS_PER_CLASS
-        predicted = train["epochs"] * (zsl_test + gzsl_test + 2 * validation)
-        seconds = runs_per_stage * (4 * per_stage + predicted / test_rate)
-        how = (
-            f"{train['epochs']} epochs of {train['batches_per_epoch']} x {batch}; {train_rate:.1f} training, "
-        )
-        how += f"{test_rate:.1f} prediction images/s"
-        rows.append(Projection("dsva", f"rssdivcs {split}", 4 * runs_per_stage, seconds / 3600, how))
-    return rows
+def dsva_stages(config: dict[str, Any]) -> list[Stage]:
+    """Per variant, over every split and split seed: two settings (each its own crop branch setting, as
+    the released scripts), each a ``full`` stage predicting its test images every epoch and a ``select``
+    stage predicting its validation classes' images; the first ``warmup_epochs`` train with the tower
+    frozen."""
+    cfg = config["dsva"]
+    stages = []
+    for variant in cfg["variants"]:
+        train_work: dict[str, float] = {}
+        predict_work: dict[str, float] = {}
+        jobs = checkpoints = 0
+        for split in cfg["splits"]:
+            seen, unseen = (int(k) for k in split.split("/"))
+            zsl_test = unseen * RSSDIVCS_PER_CLASS
+            seen_test = seen * RSSDIVCS_PER_CLASS * config["splits"]["zero_shot"]["seen_test_fraction"]
+            tests = {"zsl": zsl_test, "gzsl": zsl_test + seen_test}
+            for setting in ("zsl", "gzsl"):
+                s = train_settings(cfg, split, setting)
+                crop = bool(s["crop_branch"])
+                per_epoch = s["batches_per_epoch"] * s["ways"] * s["shots"]
+                validation = s["val_classes"] * RSSDIVCS_PER_CLASS
+                for predicted in (tests[setting], validation):  # the full and the select stage
+                    runs = len(cfg["split_seeds"])
+                    jobs, checkpoints = jobs + runs, checkpoints + runs * s["epochs"]
+                    for phase, epochs in (
+                        ("warm-up", s["warmup_epochs"]),
+                        ("fine-tune", s["epochs"] - s["warmup_epochs"]),
+                    ):
+                        key = dsva_workload(variant, crop, phase)
+                        train_work[key] = train_work.get(key, 0.0) + runs * epochs * per_epoch
+                    key = dsva_workload(variant, crop, "predict")
+                    predict_work[key] = predict_work.get(key, 0.0) + runs * s["epochs"] * predicted
+        setting = f"rssdivcs {variant}"
+        stages += [
+            Stage("dsva", setting, "train", jobs, tuple(train_work.items())),
+            Stage("dsva", setting, "predict", jobs, tuple(predict_work.items())),
+            Stage("dsva", setting, "jobs", jobs, checkpoints=checkpoints),
+        ]
+    return stages
+
+
+def preset_stages(config: dict[str, Any]) -> list[Stage]:
+    return lsenet_stages(config) + swan_stages(config) + dsva_stages(config)
+
+
+def price(stage: Stage, rates: Rates) -> Priced:
+    """The stage's seconds at the measured rates, and its FLOPs where every workload's were counted."""
+    if stage.name == "jobs":
+        seconds = stage.runs * rates.startup_s.get(stage.paper, 0.0)
+        seconds += stage.checkpoints * rates.checkpoint_s.get(stage.paper, 0.0)
+        return Priced(stage, seconds, None)
+    seconds, notes, used = 0.0, [], []
+    for workload, samples in stage.work:
+        pricer = rates.pick(workload)
+        if pricer != workload:
+            notes.append(f"{workload} not measured: at {pricer}'s rate")
+        seconds += samples / rates.per_s[pricer]
+        used.append((pricer, samples))
+    counted = all(pricer in rates.flops for pricer, _ in used)
+    flops = sum(samples * rates.flops[pricer] for pricer, samples in used) if counted else None
+    return Priced(stage, seconds, flops, tuple(notes))
+
+
+def project(config: dict[str, Any], rates: Rates) -> list[Priced]:
+    """The whole preset ``config`` (params.yaml with config/paper.yaml over it), stage by stage."""
+    return [price(stage, rates) for stage in preset_stages(config)]
+
+
+def total_hours(rows: Iterable[Priced]) -> float:
+    return sum(r.hours for r in rows)
 
 
 def prepared_bytes(config: dict[str, Any]) -> dict[str, float]:
     """The image cache of each real dataset: N x size^2 x 3 bytes."""
     return {name: n * config["data"][name]["image_size"] ** 2 * 3 for name, n in REAL_IMAGES.items()}
+
+
+def table(rows: list[Priced], rates: Rates, peak_flops: float) -> list[str]:
+    """The projection stage by stage: runs, samples, the measured rate, hours here, FLOPs per sample and
+    the floor at ``peak_flops``; a jobs row holds the start-ups and the after-epoch checkpoints."""
+    lines = [
+        f"  {'paper':6} {'setting':18} {'stage':8} {'runs':>4} {'samples':>12} {'per s':>9} {'hours':>9}"
+        f" {'GFLOP/sample':>12} {'floor h':>8}"
+    ]
+    for r in rows:
+        s = r.stage
+        lead = f"  {s.paper:6} {s.setting:18} {s.name:8} {s.runs:4d}"
+        if s.name == "jobs":
+            start, ckpt = rates.startup_s.get(s.paper, 0.0), rates.checkpoint_s.get(s.paper, 0.0)
+            how = f"{s.runs} x {start:.1f} s start-up + {s.checkpoints} checkpoints x {ckpt:.2f} s"
+            lines.append(f"{lead} {'':12} {'':9} {r.hours:9.2f}   ({how})")
+            continue
+        floor = r.floor_hours(peak_flops)
+        flops = f"{'-':>12} {'-':>8}"
+        if floor is not None and s.samples:
+            flops = f"{r.flops / s.samples / 1e9:12.2f} {floor:8.2f}"
+        lines.append(f"{lead} {s.samples:12,.0f} {r.rate:9.1f} {r.hours:9.2f} {flops}")
+        lines += [f"{'':37}({note})" for note in r.notes]
+    return lines

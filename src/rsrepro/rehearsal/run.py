@@ -2,7 +2,8 @@
 
 The working directory (default ``results/rehearsal``) gets ``params.yaml``, ``standins/`` (the data),
 ``weights/``, ``standins.yaml`` (the overlay that points ``data.*`` at them, as a researcher would point
-at downloaded files) and the run's own ``results/``; the repository's ``results/`` is untouched.
+at downloaded files: relative to the working directory, where Snakemake runs) and the run's own
+``results/``; the repository's ``results/`` is untouched.
 """
 
 from __future__ import annotations
@@ -69,10 +70,23 @@ def write_overlay(workdir: Path, scale: Scale) -> Path:
     if scale.draw_size < 256:
         for name in files:
             data[name]["image_size"] = scale.draw_size
-    overlay = {"data": data, **scale.overrides}
+    overlay = {"data": relative_files(data, workdir), **scale.overrides}
     path = workdir / "standins.yaml"
     path.write_text(yaml.safe_dump(overlay, sort_keys=False))
     return path
+
+
+def relative_files(data: dict[str, Any], workdir: Path) -> dict[str, Any]:
+    """``data`` with every local path under a ``files`` key relative to ``workdir``, the working
+    directory the rehearsal's Snakemake runs in, which is what a relative path there is read from."""
+    out = {}
+    for key, value in data.items():
+        if key == "files":
+            value = {k: os.path.relpath(path, workdir) for k, path in value.items()}
+        elif isinstance(value, dict):
+            value = relative_files(value, workdir)
+        out[key] = value
+    return out
 
 
 def snakemake_command(workdir: Path, overlay: Path, cores: str = "all") -> list[str]:

@@ -103,8 +103,10 @@ def write_clip(folder: Path, size: str = "vit-b/32", seed: int = 0) -> Path:
 
     tokenizer = byte_level_tokenizer()
     sizes = CLIP_SIZES[size]
+    # the tokenizer's own start and end tokens (the text model pools at the end token)
+    special = {"bos_token_id": 0, "eos_token_id": 1, "pad_token_id": 1}
     config = CLIPConfig(
-        text_config={**sizes["text"], "vocab_size": len(tokenizer), "max_position_embeddings": 77},
+        text_config={**sizes["text"], **special, "vocab_size": len(tokenizer), "max_position_embeddings": 77},
         vision_config={**sizes["vision"], "image_size": 224, "patch_size": 32},
         projection_dim=sizes["projection_dim"],
     )

@@ -44,6 +44,7 @@ from rsrepro.training.run import (
     write_history,
     write_outputs,
 )
+from rsrepro.training.throughput import SteadyClock
 
 log = logging.getLogger(__name__)
 PAPER = "swan"
@@ -176,7 +177,7 @@ def train_run(
         seed_rank_stream(int(split["seed"]), epoch, context)  # dropout masks of its own on every rank
         model.train()
         pairs = train_pairs(train_caps, train_cfg["captions_per_image"], generator)
-        total, n, steps, start = 0.0, 0, 0, time.perf_counter()
+        total, steps, clock = 0.0, 0, SteadyClock(device)
         for batch in index_batches(pairs, train_cfg["batch_size"], shuffle=True, generator=generator):
             if len(batch) < context.world_size:
                 continue  # a last batch too small to give every rank a pair (the same on every rank)
@@ -185,11 +186,12 @@ def train_run(
             # Every rank draws the global batch's augmentation (one generator, so the ranks stay in step).
             images = pipeline.train(data.images, rows, generator)
             total += train_step(net, optimizer, images, tokens.to(device), lengths, train_cfg, context)
-            n, steps = n + len(batch), steps + 1
+            steps += 1
+            clock.step(len(batch))
         return {
             "loss": total / steps,  # per batch, summed over its negatives as the original logs it
             "lr": optimizer.param_groups[0]["lr"],
-            "pairs_per_s": n / (time.perf_counter() - start),
+            **clock.record("pairs_per_s"),
         }
 
     def validate(epoch: int) -> dict[str, float]:

@@ -61,9 +61,11 @@ def _prepare(args: argparse.Namespace) -> None:
 def _fetch_clip(args: argparse.Namespace) -> None:
     from rsrepro.data.sources.catalog import CLIP_MODELS
     from rsrepro.data.sources.checksums import ChecksumLock
+    from rsrepro.data.sources.download import manual_path
     from rsrepro.data.sources.hub import fetch_clip
 
     model = CLIP_MODELS[args.name]
+    where = f"data.pretrained.{args.name}"
     local = (args.params.get("files") or {}).get("snapshot")
     fetch_clip(
         model.repo_id,
@@ -71,6 +73,6 @@ def _fetch_clip(args: argparse.Namespace) -> None:
         args.out,
         ChecksumLock(args.lock),
         key=args.name,
-        where=f"data.pretrained.{args.name}",
-        local=Path(local) if local else None,
+        where=where,
+        local=manual_path(local, f"{where}.files.snapshot") if local else None,
     )

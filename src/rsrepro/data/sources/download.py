@@ -68,9 +68,9 @@ def fetch_source(
 ) -> None:
     """Write ``out/<file name>`` for every file of ``source``, each verified, atomically as one folder.
 
-    ``cfg`` holds, per file key, ``files`` (manual local paths), ``urls`` (URL overrides) and
-    ``checksums`` (a checksum that replaces the published one: a mirror that repacks the file, stand-in
-    data); ``params_key`` is where they live in params.yaml (for messages), e.g. ``data.aid``.
+    ``cfg`` holds, per file key, ``files`` (manual local paths: :func:`manual_path`), ``urls`` (URL
+    overrides) and ``checksums`` (a checksum that replaces the published one: a mirror that repacks the
+    file, stand-in data); ``params_key`` is where they live in params.yaml (for messages), e.g. ``data.aid``.
     """
     manual_paths = cfg.get("files") or {}
     url_overrides = cfg.get("urls") or {}
@@ -80,9 +80,9 @@ def fetch_source(
         lock_key = f"{source.name}/{remote.name}"
         where = f"{params_key}.files.{key}"
         manual = manual_paths.get(key)
-        origin = Origin(where, Path(manual).expanduser() if manual else None)
+        origin = Origin(where, manual_path(manual, where) if manual else None)
         if origin.manual is not None:
-            staged = _copy_manual(origin.manual, staging / remote.name, where)
+            staged = _copy_manual(origin.manual, staging / remote.name)
         else:
             staged = _download(
                 remote, staging / remote.name, url_overrides.get(key), where, lock.size(lock_key)
@@ -141,9 +141,18 @@ def _download(
     )
 
 
-def _copy_manual(path: Path, target: Path, where: str) -> Path:
+def manual_path(value: str, where: str) -> Path:
+    """A local file or folder named in params (at ``where``): ``~`` expands, and a relative path is read
+    from the working directory, the folder holding params.yaml that Snakemake runs in (the checkout, or
+    ``--directory``'s folder), so the params hold it as written and moving that folder reruns nothing."""
+    path = Path(value).expanduser()
     if not path.exists():
-        raise SourceError(f"{where} = {str(path)!r}: no such file or folder; fix the path in params.yaml.")
+        against = "" if path.is_absolute() else f" (read from the working directory {Path.cwd()})"
+        raise SourceError(f"{where} = {value!r}: no such file or folder{against}; fix it in params.yaml.")
+    return path
+
+
+def _copy_manual(path: Path, target: Path) -> Path:
     files = [p for p in path.rglob("*") if p.is_file()] if path.is_dir() else [path]
     with disk_space(target.parent, sum(p.stat().st_size for p in files), f"copying {path}"):
         if path.is_dir():
