@@ -72,7 +72,7 @@ rule swan_train:
         ENV
     threads: config["swan"]["threads"]
     resources:
-        gpu=config["swan"]["train"]["gpus"],
+        **training_resources(config["swan"]["train"]["gpus"]),
     shell:
         tracked(
             "rsrepro launch --gpus {resources.gpu} -- swan-train --prepared {input.data} --split {input.split}"
