@@ -253,7 +253,7 @@ def largest_component_boxes(masks: torch.Tensor) -> torch.Tensor:
         return hit.int().argmax(1)  # argmax gives the first of equal maxima: the first True
 
     box = torch.stack([first(rows), first(cols), h - first(rows.flip(1)), w - first(cols.flip(1))], 1)
-    whole = torch.tensor([0, 0, h, w], device=masks.device)
+    whole = device_constant((0, 0, h, w), masks.device)
     return torch.where(masks.flatten(1).any(1, keepdim=True), box, whole)
 
 
