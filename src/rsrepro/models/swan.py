@@ -246,24 +246,27 @@ class ImageEncoder(nn.Module):
 
 
 # ---------------------------------------------------------------- text side
-def masked_batch_norm(bn: nn.BatchNorm1d, x: torch.Tensor, rows: torch.Tensor | None) -> torch.Tensor:
-    """BN over the tokens of ``x`` (B x L x D); given ``rows`` (:func:`real_rows`), only those tokens feed
-    and receive it."""
-    flat = x.reshape(-1, x.shape[-1])
-    if rows is None:
-        return bn(flat).view_as(x)
-    out = torch.zeros_like(flat)
-    out[rows] = bn(flat[rows])
-    return out.view_as(x)
+def masked_batch_norm(
+    bn: nn.BatchNorm1d, x: torch.Tensor, steps: tuple[torch.Tensor, torch.Tensor] | None
+) -> torch.Tensor:
+    """BN over the tokens of ``x`` (B x L x D); given ``steps`` (:func:`real_steps`), only those tokens
+    feed and receive it."""
+    if steps is None:
+        return bn(x.reshape(-1, x.shape[-1])).view_as(x)
+    out = torch.zeros_like(x)
+    out[steps] = bn(x[steps])
+    return out
 
 
-def real_rows(lengths: torch.Tensor, width: int, step: int, device: torch.device) -> torch.Tensor:
-    """Flat indices into B x (width // step) steps (row-major) of those within their caption, (p + 1) x
-    step <= length: the rows a mask would select, found from the CPU lengths on the host (selecting with
-    a mask on a GPU must count its rows first: a wait) and copied without a wait."""
+def real_steps(
+    lengths: torch.Tensor, width: int, step: int, device: torch.device
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """(row, position) indices of the B x (width // step) steps within their caption, (p + 1) x step <=
+    length, in row-major order: what indexing with that mask selects, found from the CPU lengths on the
+    host (a mask on a GPU must first be counted there: a wait) and copied without a wait."""
     ends = torch.arange(1, width // step + 1) * step
     within = ends.view(1, -1) <= lengths.view(-1, 1)
-    return within.flatten().nonzero().flatten().to(device, non_blocking=True)
+    return tuple(index.to(device, non_blocking=True) for index in within.nonzero(as_tuple=True))
 
 
 class GatedAttention(nn.Module):
@@ -328,9 +331,9 @@ class PhraseConv(nn.Module):
         self.conv = nn.Conv1d(dim, dim, k, k)
         self.bn = nn.BatchNorm1d(dim)
 
-    def forward(self, h: torch.Tensor, rows: torch.Tensor | None) -> torch.Tensor:
+    def forward(self, h: torch.Tensor, steps: tuple[torch.Tensor, torch.Tensor] | None) -> torch.Tensor:
         out = self.conv(h.transpose(1, 2)).transpose(1, 2)
-        return F.relu(masked_batch_norm(self.bn, out, rows))
+        return F.relu(masked_batch_norm(self.bn, out, steps))
 
 
 def packed_gru(gru: nn.GRU, x: torch.Tensor, lengths: torch.Tensor, width: int) -> torch.Tensor:
@@ -387,7 +390,7 @@ class TextEncoder(nn.Module):
             widths = torch.full_like(lengths, width) if widths is None else widths.to(h.device)
             return self.head(h[last] + self.ga_bn(self.ga.at_last_token(h, lengths, widths)))
         mask = torch.arange(width, device=h.device).view(1, -1) < lengths.view(-1, 1)
-        real = None if self.faithful else real_rows(on_host, width, 1, h.device)
+        real = None if self.faithful else real_steps(on_host, width, 1, h.device)
         ga = h + self.ga_dropout(masked_batch_norm(self.ga_bn, self.ga(h, mask), real))
         if self.faithful:
             # The original concatenates [ga, JRU phrases] along time and takes index len-1 < L: always ga's.
@@ -397,7 +400,7 @@ class TextEncoder(nn.Module):
         g, ends = ga[last], torch.arange(1, width + 1, device=h.device).view(1, -1)
         for conv in self.phrases:
             valid = ends[:, : width // conv.k] * conv.k <= lengths.view(-1, 1)  # phrases within the caption
-            phrases = conv(h, real_rows(on_host, width, conv.k, h.device))
+            phrases = conv(h, real_steps(on_host, width, conv.k, h.device))
             g = g + (phrases * valid.unsqueeze(-1)).sum(1) / valid.sum(1, keepdim=True).clamp(min=1)
         return self.head(g)
 
