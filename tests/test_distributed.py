@@ -172,15 +172,3 @@ def test_every_collective_runs_on_the_device_the_group_serves(tmp_path: Path) ->
     the barrier, the gathers of SWAN's loss and of global BatchNorm) run here on the ranks' device."""
     run_on_ranks(_every_collective, 2, str(tmp_path / "rank"), serving=("meta:gloo", "meta"))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["rank0", "rank1"]
-
-
-def _epoch_means(context: DistContext, out: str) -> None:
-    means = mean_over_ranks(torch.tensor([1.0, 10.0], dtype=torch.float64) * (context.rank + 1), context)
-    if context.is_main:
-        torch.save(means, out)
-
-
-@pytest.mark.slow
-def test_means_over_ranks_average_every_rank(tmp_path: Path) -> None:
-    run_on_ranks(_epoch_means, 2, str(tmp_path / "means.pt"))
-    assert torch.load(tmp_path / "means.pt", weights_only=True).tolist() == [1.5, 15.0]
