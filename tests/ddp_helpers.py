@@ -20,21 +20,37 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _rank(rank: int, world_size: int, port: int, fn: Callable[..., None], args: tuple) -> None:
+def _rank(
+    rank: int,
+    world_size: int,
+    port: int,
+    fn: Callable[..., None],
+    args: tuple,
+    serving: tuple[str, str] | None,
+) -> None:
     os.environ.update(
         RANK=str(rank), WORLD_SIZE=str(world_size), MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port)
     )
     torch.set_num_threads(1)
-    context = init_from_env()
+    if serving is None:
+        context = init_from_env()
+    else:
+        backend, device = serving
+        dist.init_process_group(backend)
+        context = DistContext(rank, world_size, rank, torch.device(device))
     try:
         fn(context, *args)
     finally:
         dist.destroy_process_group()
 
 
-def run_on_ranks(fn: Callable[[DistContext], None], world_size: int, *args) -> None:
-    """``fn(context, *args)`` in ``world_size`` processes joined in one gloo process group."""
-    mp.spawn(_rank, args=(world_size, _free_port(), fn, args), nprocs=world_size, join=True)
+def run_on_ranks(
+    fn: Callable[[DistContext], None], world_size: int, *args, serving: tuple[str, str] | None = None
+) -> None:
+    """``fn(context, *args)`` in ``world_size`` processes joined in one gloo process group (as
+    :func:`init_from_env` makes it on the CPU), or ``serving`` = (backend, device): a group made with that
+    backend string, whose ranks' device is that device."""
+    mp.spawn(_rank, args=(world_size, _free_port(), fn, args, serving), nprocs=world_size, join=True)
 
 
 def _save_main_rank_step(context: DistContext, step: Callable[..., dict], out: str, args: tuple) -> None:

@@ -140,6 +140,8 @@ TRAIN = {
     "val_classes": 2,
     "eval_batch_size": 64,
     "device": "cpu",
+    "tf32_matmul": False,
+    "checkpoint_minutes": 0,
     "seed": 0,
     "faithful": True,
 }

@@ -7,13 +7,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+import torch.distributed as dist
 
 from rsrepro.training.distributed import (
     DistContext,
     GlobalBatchNorm,
+    barrier,
     gather_shards,
     global_moments,
     mean_loss_weight,
+    mean_over_ranks,
     seed_rank_stream,
     shard,
     shard_rows,
@@ -147,3 +150,25 @@ def test_global_moments_weigh_ranks_by_count_even_an_empty_one(tmp_path: Path) -
     torch.testing.assert_close(got["mean"], mean)
     torch.testing.assert_close(got["var"], var)
     assert got["count"].item() == 10
+
+
+def _every_collective(context: DistContext, out: str) -> None:
+    with pytest.raises(RuntimeError, match="device type cpu"):
+        dist.all_reduce(torch.ones(1))  # the group serves no CPU tensor, as NCCL
+    barrier(context)
+    means = mean_over_ranks(torch.ones(3, dtype=torch.float64, device=context.device), context)
+    rows = torch.ones(5 - context.rank, 3, device=context.device, requires_grad=True)  # uneven: 5 + 4
+    gathered = gather_shards(rows, 9, context)
+    mean, var, count = global_moments(torch.ones(4, 3, 2, device=context.device))
+    assert {t.device for t in (means, gathered, mean, var, count)} == {context.device}
+    assert gathered.shape == (9, 3) and means.shape == (3,)
+    Path(f"{out}{context.rank}").touch()
+
+
+@pytest.mark.slow
+def test_every_collective_runs_on_the_device_the_group_serves(tmp_path: Path) -> None:
+    """NCCL serves CUDA tensors only: a collective on a CPU tensor fails there. A gloo group made for the
+    meta device alone fails the same way on a CPU, so the DDP path's collectives (the epoch's means,
+    the barrier, the gathers of SWAN's loss and of global BatchNorm) run here on the ranks' device."""
+    run_on_ranks(_every_collective, 2, str(tmp_path / "rank"), serving=("meta:gloo", "meta"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rank0", "rank1"]

@@ -28,7 +28,8 @@ CFG = {
     "train": {
         "epochs": 4, "batch_size": 32, "lr": 2e-3, "lr_decay": 0.7, "lr_decay_every": 20, "margin": 0.2,
         "max_violation": False, "captions_per_image": "all", "resize": 36, "crop": 32, "max_rotation": 90,
-        "eval_batch_size": 128, "val_shard_size": 256, "test_shard_size": 128, "device": "cpu", "amp": False,
+        "eval_batch_size": 128, "val_shard_size": 256, "test_shard_size": 128, "device": "cpu",
+        "tf32_matmul": False, "checkpoint_minutes": 0,
     },
 }  # fmt: skip
 

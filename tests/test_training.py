@@ -11,7 +11,7 @@ import torch
 
 from rsrepro.data.prepared import PreparedDataset
 from rsrepro.errors import RsreproError
-from rsrepro.training import augment
+from rsrepro.training import augment, checkpoint
 from rsrepro.training.batches import index_batches, load_images
 from rsrepro.training.checkpoint import EpochLoop, fresh_checkpoint_dir, load_torch
 from rsrepro.training.device import pick_device, seed_everything
@@ -19,16 +19,19 @@ from rsrepro.training.run import run_fingerprint
 from tests.conftest import write_tiny_prepared
 
 
-def _train(directory: Path, epochs: int = 5, crash_at: int | None = None) -> list[dict[str, float]]:
+def _train(
+    directory: Path, epochs: int = 5, crash_at: int | None = None, checkpoint_s: float = 0.0, clock=None
+) -> list[dict[str, float]]:
     generator = seed_everything(0)
     model = torch.nn.Linear(3, 1)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
     scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=2, gamma=0.5)
-    loop = EpochLoop(
-        directory, {"model": model, "optimizer": optimizer, "scheduler": scheduler}, generator, "val"
-    )
+    components = {"model": model, "optimizer": optimizer, "scheduler": scheduler}
+    loop = EpochLoop(directory, components, generator, "val", checkpoint_s=checkpoint_s)
 
     def train_epoch(epoch: int) -> dict[str, float]:
+        if clock is not None:
+            clock["now"] += 60.0  # every epoch takes a minute
         if epoch == crash_at:
             raise KeyboardInterrupt
         # Draw from every RNG a training job uses, so a resume must restore all of them.
@@ -55,6 +58,40 @@ def test_interrupted_training_resumes_to_the_same_result(tmp_path: Path) -> None
     assert load_torch(tmp_path / "b/best.pt")["epoch"] == best["epoch"]
 
 
+def test_checkpoints_are_written_by_time_and_after_the_last_epoch(tmp_path: Path, monkeypatch) -> None:
+    clock = {"now": 0.0}
+    monkeypatch.setattr(checkpoint.time, "monotonic", lambda: clock["now"])
+    written = []
+    real_write = checkpoint.CheckpointWriter.write
+
+    def write(self, state, path):
+        written.append((path.name, state["epoch"]))
+        real_write(self, state, path)
+
+    monkeypatch.setattr(checkpoint.CheckpointWriter, "write", write)
+    uninterrupted = _train(tmp_path / "a", epochs=6, checkpoint_s=150, clock=clock)
+    last = [epoch for name, epoch in written if name == "last.pt"]
+    assert last == [2, 5]  # 3 minutes after the start, then the end
+    values = [h["val"] for h in uninterrupted]
+    improved = [k for k, v in enumerate(values) if v > max(values[:k], default=-np.inf)]
+    assert [epoch for name, epoch in written if name == "best.pt"] == improved  # each improvement, at once
+    with pytest.raises(KeyboardInterrupt):
+        _train(tmp_path / "b", epochs=6, crash_at=4, checkpoint_s=150, clock=clock)
+    assert load_torch(tmp_path / "b/last.pt")["epoch"] == 2
+    assert _train(tmp_path / "b", epochs=6, checkpoint_s=150, clock=clock) == uninterrupted  # 3 and 4 again
+
+
+def test_host_copies_are_independent_of_the_training_state() -> None:
+    model = torch.nn.Linear(2, 2)
+    state = {"model": model.state_dict(), "history": [{"epoch": 0}], "steps": (torch.ones(1), 3)}
+    copied = checkpoint.host_copy(state)
+    with torch.no_grad():
+        model.weight.add_(1.0)
+    state["history"].append({"epoch": 1})
+    assert not torch.equal(copied["model"]["weight"], model.weight)
+    assert copied["history"] == [{"epoch": 0}] and copied["steps"][1] == 3
+
+
 def test_a_finished_run_is_not_trained_again(tmp_path: Path) -> None:
     first = _train(tmp_path)
     assert _train(tmp_path, crash_at=0) == first  # would raise if any epoch ran
@@ -78,26 +115,27 @@ def test_load_images_keeps_the_requested_order(tiny_prepared: Path) -> None:
     assert torch.equal(x, expected)
 
 
-def test_random_crop_takes_a_window_of_each_image() -> None:
-    x = torch.arange(2 * 1 * 6 * 6, dtype=torch.float32).view(2, 1, 6, 6)
-    crops = augment.random_crop(x, 4, torch.Generator().manual_seed(0))
-    assert crops.shape == (2, 1, 4, 4)
-    for image, crop in zip(x, crops, strict=True):
-        top, left = divmod(int((crop[0, 0, 0] - image[0, 0, 0]).item()), 6)
+def test_crop_takes_the_window_its_numbers_give() -> None:
+    x = torch.arange(3 * 1 * 6 * 6, dtype=torch.float32).view(3, 1, 6, 6)
+    crops = augment.crop(x, 4, torch.tensor([0.0, 0.5, 0.99]), torch.tensor([0.99, 0.0, 0.34]))
+    assert crops.shape == (3, 1, 4, 4)
+    for image, crop, (top, left) in zip(x, crops, [(0, 2), (1, 0), (2, 1)], strict=True):
         assert torch.equal(crop, image[:, top : top + 4, left : left + 4])
 
 
 def test_rot90_and_flip_are_exact_permutations_of_pixels() -> None:
     x = torch.rand(16, 3, 5, 5)
-    for out in (augment.random_rot90(x, torch.Generator().manual_seed(0)), augment.random_flip(x, None)):
+    k = torch.arange(16) % 5  # 4 turns are none
+    rotated = augment.rot90(x, k)
+    for out in (rotated, augment.flip(x, torch.rand(16))):
         assert torch.equal(out.flatten(1).sort(dim=1).values, x.flatten(1).sort(dim=1).values)
-    rotated = augment.random_rot90(x, torch.Generator().manual_seed(0))
-    assert not torch.equal(rotated, x)
+    for image, turned, turns in zip(x, rotated, k.tolist(), strict=True):
+        assert torch.equal(turned, torch.rot90(image, turns, dims=(-2, -1)))
 
 
 def test_rotation_by_zero_degrees_is_identity_and_normalize_centres() -> None:
     x = torch.rand(2, 3, 8, 8)
-    assert torch.allclose(augment.random_rotation(x, 0.0, None), x, atol=1e-5)
+    assert torch.allclose(augment.rotation(x, 0.0, torch.rand(2)), x, atol=1e-5)
     mean = torch.tensor(augment.IMAGENET_MEAN).view(1, 3, 1, 1).expand(1, 3, 4, 4)
     assert torch.allclose(augment.normalize(mean), torch.zeros(1, 3, 4, 4), atol=1e-6)
 

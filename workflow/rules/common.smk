@@ -1,11 +1,12 @@
 # Shared by every rule file. Helpers live in rsrepro.workflow and rsrepro.paths, where they are tested.
+import os
 import sys
 from pathlib import Path
 
 from rsrepro.config import ParamsError, load_schema, validate_params
 from rsrepro.data.sources.catalog import CLIP_MODELS, DATASETS
 from rsrepro.data.sources.catalog import PRETRAINED as PRETRAINED_SOURCES
-from rsrepro.training.launch import visible_gpus
+from rsrepro.training.launch import SLOTS_PER_GPU_ENV, job_resources, local_limits, visible_gpus
 from rsrepro.papers import PAPERS
 from rsrepro.image_text import targets as image_text_targets
 from rsrepro.jobs import add_job_files, job
@@ -59,10 +60,18 @@ def image_text_inputs(dataset, splits, seed):
     return {"model": [ancient(path) for path in model], "trained_on": [ancient(path) for path in trained_on]}
 
 
-# GPU jobs: Snakemake enforces `resources: gpu` only against a limit, and lowers a job's request to it.
-# Unless one is given (`--resources gpu=N`; profiles/slurm sets the cluster's), the limit is the GPUs
-# present, so GPU jobs never outnumber them and a CPU-only machine runs the same rules with gpu=0, on the
-# CPU. Which GPU a job gets: `rsrepro launch` claims free ones (rsrepro.training.launch).
-if "gpu" not in workflow.global_resources:
-    workflow.register_resource("gpu", len(visible_gpus()))
+# GPU jobs share GPUs: a GPU offers `gpu.slots` slots. A training job's `gpu` is the GPUs it runs on
+# (SLURM allocates them whole) and its `gpu_slots` what a local run counts: a slot, or every slot of a DDP
+# job's GPUs. Unless given (`--resources`; profiles/slurm sets the cluster's `gpu`), the limits are the
+# GPUs present times the slots, so a CPU-only machine (limit 0) runs the same rules on the CPU. Which GPU:
+# `rsrepro launch` claims a slot on one with room (rsrepro.training.launch), reading k from the
+# environment, so that changing it reruns nothing.
+os.environ[SLOTS_PER_GPU_ENV] = str(config["gpu"]["slots"])
+for name, limit in local_limits(len(visible_gpus()), config["gpu"]["slots"]).items():
+    if name not in workflow.global_resources:
+        workflow.register_resource(name, limit)
+
+
+def training_resources(gpus):
+    return job_resources(gpus, config["gpu"]["slots"])
 

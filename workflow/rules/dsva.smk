@@ -53,7 +53,10 @@ rule dsva_train:
         checkpoints=f"{TRAINING}/checkpoints",
     priority: 1  # before SWAN's trainings, whose report is the quickest to draw (lsenet_train's comment)
     resources:
-        gpu=lambda w: job_train_settings(config, w.split, w.setting)["gpus"],
+        gpu=lambda w: training_resources(job_train_settings(config, w.split, w.setting)["gpus"])["gpu"],
+        gpu_slots=lambda w: training_resources(job_train_settings(config, w.split, w.setting)["gpus"])[
+            "gpu_slots"
+        ],
     shell:
         job(
             "rsrepro launch --gpus {resources.gpu} -- dsva-train --prepared {input.data} --split {input.split}"

@@ -25,7 +25,7 @@ rule lsenet_train:
     # its report is the longest to draw: train it first, so that the report runs beside the other trainings
     priority: 2
     resources:
-        gpu=config["lsenet"]["train"]["gpus"],
+        **training_resources(config["lsenet"]["train"]["gpus"]),
     shell:
         job(
             "OMP_NUM_THREADS={threads} rsrepro launch --gpus {resources.gpu} -- lsenet-train"

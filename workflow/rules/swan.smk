@@ -48,7 +48,7 @@ rule swan_train:
         vectors=lambda w, input: f"--vectors {input.vectors}" if input.vectors else "",
     threads: config["swan"]["threads"]
     resources:
-        gpu=config["swan"]["train"]["gpus"],
+        **training_resources(config["swan"]["train"]["gpus"]),
     shell:
         job(
             "rsrepro launch --gpus {resources.gpu} -- swan-train --prepared {input.data} --split {input.split}"

@@ -99,7 +99,7 @@ def _train(args: argparse.Namespace) -> None:
     from rsrepro.training.distributed import init_from_env
 
     use_threads(args.threads)
-    context = init_from_env()  # several processes under torchrun (rsrepro launch --gpus 2+)
+    context = init_from_env(args.params["device"])  # torchrun's ranks (launch --gpus 2+)
 
     split = read_json(args.split)
     cfg = {**args.params, "faithful": args.variant == "faithful"}

@@ -6,6 +6,7 @@ import torch
 import torch.nn.functional as F
 
 from rsrepro.models.dsva import class_scores
+from rsrepro.training.device import device_constant
 
 
 def compatibility_ce(
@@ -47,5 +48,6 @@ def group_lasso(weights: torch.Tensor, groups: list[list[int]]) -> torch.Tensor:
     with the released ``add_glasso``'s 1e-8 per column under the root (which keeps its gradient finite
     at zero): sqrt(sum of squares + dim * 1e-8)."""
     return sum(
-        weights[torch.tensor(g, device=weights.device)].pow(2).sum(0).add(1e-8).sum().pow(0.5) for g in groups
+        weights[device_constant(tuple(g), weights.device)].pow(2).sum(0).add(1e-8).sum().pow(0.5)
+        for g in groups
     )

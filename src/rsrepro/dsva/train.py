@@ -43,29 +43,33 @@ from rsrepro.data.leakage import require_seen_only
 from rsrepro.data.prepared import PreparedDataset
 from rsrepro.data.splits import held_out_classes
 from rsrepro.dsva import losses
-from rsrepro.dsva.images import image_batch
+from rsrepro.dsva.images import draw_augmentation, prepare
 from rsrepro.dsva.predictions import gzsl_predictions, zsl_candidates, zsl_predictions
 from rsrepro.dsva.sampler import episodes
 from rsrepro.models.dsva import DSVA, DSVAOutput, HFClipVisionTower, dsva, patch_vit
-from rsrepro.training.batches import index_batches
+from rsrepro.training.batches import (
+    HostBatch,
+    as_float,
+    host_tensor,
+    index_batches,
+    pins,
+    read_ahead,
+    read_rows,
+    to_device,
+)
 from rsrepro.training.checkpoint import EpochLoop, fresh_checkpoint_dir, load_torch
 from rsrepro.training.device import autocast, seed_everything
 from rsrepro.training.distributed import (
     SINGLE_PROCESS,
     DistContext,
     mean_loss_weight,
-    mean_over_ranks,
     shard_rows,
+    shard_size,
     wrap,
 )
-from rsrepro.training.run import (
-    RunOutputs,
-    remove_checkpoints,
-    run_fingerprint,
-    save_model,
-    write_history,
-    write_outputs,
-)
+from rsrepro.training.precision import Precision
+from rsrepro.training.run import RunOutputs, finish_run, run_fingerprint
+from rsrepro.training.sums import DeviceSums
 from rsrepro.training.throughput import SteadyClock
 
 log = logging.getLogger(__name__)
@@ -141,15 +145,19 @@ def class_attribute_matrix(
 def predict(
     model: DSVA, data: PreparedDataset, indices: np.ndarray, cfg: dict[str, Any], device: torch.device
 ):
-    """Attribute predictions of both branches (N x A each; the global one with the crop's) for ``indices``."""
+    """Attribute predictions of both branches (N x A each; the global one with the crop's) for ``indices``.
+    They stay on the device until the last batch is done; on a GPU the next batch is read meanwhile."""
     model.eval()
+    pin = pins(device)
     local, glob = [], []
-    for batch in index_batches(indices, cfg["eval_batch_size"], shuffle=False):
+    batches = index_batches(indices, cfg["eval_batch_size"], shuffle=False)
+    for host in read_ahead(batches, lambda batch: {"images": read_rows(data.images, batch, pin)}, ahead=pin):
+        x = prepare(as_float(host["images"].to(device, non_blocking=True)), cfg["image"])
         with autocast(device, amp=not cfg["faithful"]):  # faithful: fp32, as the released code
-            out = model(image_batch(data.images, batch, device, cfg["image"], train=False))
-        local.append(out.attr_local.float().cpu())
-        glob.append(out.attr_global_scored.float().cpu())
-    return torch.cat(local).numpy(), torch.cat(glob).numpy()
+            out = model(x)
+        local.append(out.attr_local.float())
+        glob.append(out.attr_global_scored.float())
+    return torch.cat(local).cpu().numpy(), torch.cat(glob).cpu().numpy()
 
 
 @dataclass(frozen=True)
@@ -255,10 +263,10 @@ def train_step(
 ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     """One optimiser step on the global batch ``x``, ``y``; ``net`` is ``model`` (wrapped in DDP on
     several ranks, each of which takes its slice)."""
-    rows = shard_rows(len(y), context, y.device)
+    rows = shard_rows(len(y), context)
     with autocast(x.device, amp=not cfg["faithful"]):
         out = net(x[rows])
-    weight = mean_loss_weight(len(rows), len(y), context)
+    weight = mean_loss_weight(shard_size(rows), len(y), context)
     loss, parts = dsva_loss(
         model, out, y[rows], matrix, cfg, warm, data_weight=weight, sum_weight=context.world_size
     )
@@ -266,6 +274,51 @@ def train_step(
     loss.backward()
     optimizer.step()
     return loss, parts
+
+
+def epoch_steps(
+    model: DSVA,
+    net: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    data: PreparedDataset,
+    images: np.ndarray,
+    labels: np.ndarray,
+    matrix: torch.Tensor,
+    cfg: dict[str, Any],
+    warm: bool,
+    device: torch.device,
+    generator: torch.Generator,
+    context: DistContext = SINGLE_PROCESS,
+) -> tuple[DeviceSums, SteadyClock]:
+    """One epoch's episodes of ``images`` (dataset indices, with their local ``labels``), none of which
+    waits for the device. Returns the sums of the loss and its terms on the device, and the clock that
+    counted the images."""
+    model.train()
+    pin = pins(device)
+
+    # Every rank draws the same episode and augmentation (one generator: the ranks stay in step).
+    def plans():
+        for batch_rel in episodes(
+            np.arange(len(images)), labels, cfg["ways"], cfg["shots"], cfg["batches_per_epoch"], generator
+        ):
+            yield batch_rel, draw_augmentation(len(batch_rel), generator)
+
+    def read(plan: tuple[np.ndarray, torch.Tensor]) -> HostBatch:
+        batch_rel, draws = plan
+        return {
+            "images": read_rows(data.images, images[batch_rel], pin),
+            "labels": host_tensor(labels[batch_rel], pin),
+            "draws": host_tensor(draws, pin),
+        }
+
+    sums, clock = DeviceSums(), SteadyClock(device)
+    for host in read_ahead(plans(), read, ahead=pin):
+        batch = to_device(host, device)
+        x = prepare(as_float(batch["images"]), cfg["image"], batch["draws"])
+        loss, parts = train_step(model, net, optimizer, x, batch["labels"], matrix, cfg, warm, context)
+        sums.add(loss=loss, **parts)
+        clock.step(len(host["labels"]))
+    return sums, clock
 
 
 def train(
@@ -286,6 +339,8 @@ def train(
     ``dsva-summarize`` scores."""
     generator = seed_everything(seed)
     variant = "faithful" if cfg["faithful"] else "corrected"
+    precision = Precision.of_variant(cfg["faithful"], cfg["tf32_matmul"])
+    precision.apply(device)
     class_idx = data.class_idx
     own = dataset_split(data, split)
     matrix = class_attribute_matrix(cfg, attributes_dir, data, own)
@@ -325,20 +380,10 @@ def train(
         # DDP's wrapper, which must see the epoch's trainable parameters.
         opt = torch.optim.Adam(params, lr=lr, betas=tuple(cfg["betas"]))
         net = wrap(model, context)
-        model.train()
-        sums: dict[str, float] = {}
-        clock = SteadyClock(device)
-        for batch_rel in episodes(
-            np.arange(len(images)), labels, cfg["ways"], cfg["shots"], cfg["batches_per_epoch"], generator
-        ):
-            batch = images[batch_rel]
-            y = torch.from_numpy(labels[batch_rel]).to(device)
-            x = image_batch(data.images, batch, device, cfg["image"], train=True, generator=generator)
-            loss, parts = train_step(model, net, opt, x, y, train_matrix, cfg, warm, context)
-            for k, v in {"loss": loss, **parts}.items():
-                sums[k] = sums.get(k, 0.0) + float(v.detach())
-            clock.step(len(batch))
-        record = mean_over_ranks({k: v / cfg["batches_per_epoch"] for k, v in sums.items()}, context)
+        sums, clock = epoch_steps(
+            model, net, opt, data, images, labels, train_matrix, cfg, warm, device, generator, context
+        )
+        record = sums.means(cfg["batches_per_epoch"], context)
         record.update(lr=lr, **clock.record("train_images_per_s"))
         return record
 
@@ -348,59 +393,59 @@ def train(
     checkpoints = fresh_checkpoint_dir(outputs.checkpoints, key, context)
 
     # Each epoch's predictions wait in the checkpoint folder (so a resumed run has them) until the end.
+    # Only the main rank writes them, so only it predicts.
     def predict_epoch(epoch: int) -> dict[str, float]:
         start = time.perf_counter()
         predicted = epoch_predictions(model, data, matrix, targets, cfg, device, "zsl" if val else setting)
-        if context.is_main:
-            np.save(checkpoints / f"predictions_{epoch:03d}.npy", predicted)
+        np.save(checkpoints / f"predictions_{epoch:03d}.npy", predicted)
         return {"test_images_per_s": len(targets.index) / (time.perf_counter() - start)}
 
-    loop = EpochLoop(checkpoints, {"model": model}, generator=generator, save=context.is_main)
-    history = loop.run(cfg["epochs"], train_epoch, predict_epoch)
+    loop = EpochLoop(
+        checkpoints,
+        {"model": model},
+        generator=generator,
+        save=context.is_main,
+        checkpoint_s=60 * cfg["checkpoint_minutes"],
+    )
+    history = loop.run(cfg["epochs"], train_epoch, predict_epoch if context.is_main else None)
     if not context.is_main:
         return history
     predictions = np.stack([np.load(checkpoints / f"predictions_{e:03d}.npy") for e in range(cfg["epochs"])])
-    write_outputs(
-        outputs.test_outputs,
-        index=targets.index,
-        labels=targets.labels,
-        predictions=predictions,  # epochs x branches x images
-        candidates=targets.candidates,
-        seen=targets.seen,
-        unseen=targets.unseen,
-        n_classes=np.array(data.num_classes),
-    )
-    save_model(
-        outputs.model,
+    finish_run(
+        outputs,
+        checkpoints,
         paper=PAPER,
         variant=variant,
         config=cfg,
         meta={"seen_classes": seen},
-        epoch=cfg["epochs"] - 1,
         state_dict=model.state_dict(),
-    )
-    run = {
-        "dataset": data.name,
-        "setting": setting,
-        "stage": stage,
-        "faithful": cfg["faithful"],
-        "seed": seed,
-        "train_images": len(images),
-        "train_classes": seen,
-        "validation_classes": val,
-        "unseen_classes": split["unseen_classes"],
-        "eval_excluded_unseen_images": len(excluded),
-        "train_test_seen_overlap_used": len(set(images.tolist()) & set(split["test_seen"])),
-        **overlaps(split, own),
-    }
-    write_history(
-        outputs.history,
-        paper=PAPER,
-        variant=variant,
-        run=run,
         selection="last",  # the protocols pick their epochs from the predictions (dsva-summarize)
         selected_epoch=cfg["epochs"] - 1,
         epochs=history,
+        run={
+            "dataset": data.name,
+            "setting": setting,
+            "stage": stage,
+            "faithful": cfg["faithful"],
+            "seed": seed,
+            "train_images": len(images),
+            "train_classes": seen,
+            "validation_classes": val,
+            "unseen_classes": split["unseen_classes"],
+            "eval_excluded_unseen_images": len(excluded),
+            "train_test_seen_overlap_used": len(set(images.tolist()) & set(split["test_seen"])),
+            **overlaps(split, own),
+        },
+        test_outputs={
+            "index": targets.index,
+            "labels": targets.labels,
+            "predictions": predictions,  # epochs x branches x images
+            "candidates": targets.candidates,
+            "seen": targets.seen,
+            "unseen": targets.unseen,
+            "n_classes": np.array(data.num_classes),
+        },
+        device=device,
+        precision=precision,
     )
-    remove_checkpoints(checkpoints)
     return history

@@ -43,7 +43,7 @@ def _train(args: argparse.Namespace) -> None:
     from rsrepro.lsenet.train import train_run
     from rsrepro.training.distributed import init_from_env
 
-    context = init_from_env()  # several processes under torchrun (rsrepro launch --gpus 2+)
+    context = init_from_env(args.params["train"]["device"])  # torchrun's ranks (launch --gpus 2+)
     train_run(args.prepared, args.split, RunOutputs.from_args(args), args.params, args.variant, context)
 
 

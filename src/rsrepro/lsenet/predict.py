@@ -9,13 +9,8 @@ import numpy as np
 import torch
 
 from rsrepro.training.augment import normalize
-from rsrepro.training.batches import index_batches, load_images
+from rsrepro.training.batches import as_float, index_batches, pins, read_ahead, read_rows
 from rsrepro.training.device import autocast
-
-
-def prepare_batch(images: np.ndarray, batch: np.ndarray, device: torch.device, channels_last: bool):
-    x = normalize(load_images(images, batch, device))
-    return x.contiguous(memory_format=torch.channels_last) if channels_last else x
 
 
 @torch.no_grad()
@@ -29,14 +24,19 @@ def predict_logits(
     amp: bool = False,
     channels_last: bool = False,
 ) -> tuple[np.ndarray, float]:
-    """Logits (N x C, float32) of ``images[indices]`` and the throughput in images/s."""
+    """Logits (N x C, float32) of ``images[indices]`` and the throughput in images/s. The logits stay on
+    the device until the last batch is done (one wait, not one per batch); on a GPU the next batch is
+    read while the current one runs."""
     model.eval()
+    pin = pins(device)
     outs = []
     start = time.perf_counter()
-    for batch in index_batches(indices, batch_size, shuffle=False):
+    batches = index_batches(indices, batch_size, shuffle=False)
+    for host in read_ahead(batches, lambda batch: {"images": read_rows(images, batch, pin)}, ahead=pin):
+        x = normalize(as_float(host["images"].to(device, non_blocking=True)))
+        if channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
         with autocast(device, amp):
-            outs.append(model(prepare_batch(images, batch, device, channels_last)).float().cpu())
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-    seconds = time.perf_counter() - start
-    return torch.cat(outs).numpy(), len(indices) / max(seconds, 1e-9)
+            outs.append(model(x).float())
+    logits = torch.cat(outs).cpu().numpy()
+    return logits, len(indices) / max(time.perf_counter() - start, 1e-9)

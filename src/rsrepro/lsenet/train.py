@@ -11,9 +11,15 @@ Model selection (``selection``): ``last`` (default, honest) keeps the last epoch
 the best (optimistic). The run's history (and so its ``metrics.json``) records which one was used.
 
 A run writes what :mod:`rsrepro.training.run` says: ``model.pt``, ``history.json`` and the selected
-weights' test logits, from which ``lsenet-evaluate`` computes the metrics. Every epoch ends with a
-checkpoint (:class:`~rsrepro.training.checkpoint.EpochLoop`), so an interrupted job resumes with the same
-result; a checkpoint of other settings, data or code is discarded, and a finished run deletes it.
+weights' test logits, from which ``lsenet-evaluate`` computes the metrics. Checkpoints are written at
+epoch ends every ``checkpoint_minutes`` (:class:`~rsrepro.training.checkpoint.EpochLoop`), so an
+interrupted job resumes with the same result; a checkpoint of other settings, data or code is discarded,
+and a finished run deletes it.
+
+Precision (:mod:`rsrepro.training.precision`): bf16 autocast on CUDA with ``amp`` (the paper preset, with
+channels-last), fp32 without; fp32 on the CPU. A training step never waits for the GPU: the batch's
+random numbers travel with its images, and the loss and accuracy are summed on the device and read once
+per epoch.
 """
 
 from __future__ import annotations
@@ -32,26 +38,29 @@ from rsrepro.io import read_json
 from rsrepro.lsenet.predict import predict_logits
 from rsrepro.models.lsenet import LSENet, build_lsenet, conv_weight_l2
 from rsrepro.training import augment
-from rsrepro.training.batches import index_batches, load_images
+from rsrepro.training.batches import (
+    HostBatch,
+    as_float,
+    host_tensor,
+    index_batches,
+    pins,
+    read_ahead,
+    read_rows,
+    to_device,
+)
 from rsrepro.training.checkpoint import EpochLoop, fresh_checkpoint_dir, load_torch
-from rsrepro.training.device import autocast, pick_device, seed_everything
+from rsrepro.training.device import pick_device, seed_everything
 from rsrepro.training.distributed import (
     SINGLE_PROCESS,
     DistContext,
     mean_loss_weight,
-    mean_over_ranks,
     shard_rows,
+    shard_size,
     wrap,
 )
-from rsrepro.training.run import (
-    RunOutputs,
-    load_model_file,
-    remove_checkpoints,
-    run_fingerprint,
-    save_model,
-    write_history,
-    write_outputs,
-)
+from rsrepro.training.precision import Precision
+from rsrepro.training.run import RunOutputs, finish_run, load_model_file, run_fingerprint
+from rsrepro.training.sums import DeviceSums
 from rsrepro.training.throughput import SteadyClock
 
 log = logging.getLogger(__name__)
@@ -59,16 +68,38 @@ PAPER = "lsenet"
 SELECTIONS = ("last", "best_on_test")
 
 
-def augment_batch(x: torch.Tensor, cfg: dict[str, Any], generator: torch.Generator) -> torch.Tensor:
-    """The training augmentation on a float batch in [0, 1]; returns it normalised."""
-    if cfg["crop_size"] < x.shape[-1]:
-        x = augment.random_crop(x, cfg["crop_size"], generator)
-    x = augment.random_flip(x, generator)
-    x = augment.random_flip(x, generator, vertical=True)
-    x = augment.random_rot90(x, generator, choices=cfg["rot90_choices"])
+def draw_augmentation(
+    cfg: dict[str, Any], image_size: int, batch: int, generator: torch.Generator
+) -> torch.Tensor:
+    """A batch's random numbers, rows in the order the augmentation uses them: crop top and left (when
+    the crop is smaller than the image), horizontal and vertical flips, rot90's k, brightness (when on).
+    Drawn as the transforms drew them one by one: the run's random stream is unchanged."""
+    cropped = cfg["crop_size"] < image_size
+    rows = [augment.uniforms(generator, 4 if cropped else 2, batch)]
+    rows.append(torch.randint(cfg["rot90_choices"], (1, batch), generator=generator).float())
     if cfg["brightness"] > 0:
-        x = augment.random_brightness(x, cfg["brightness"], generator)
+        rows.append(augment.uniforms(generator, 1, batch))
+    return torch.cat(rows)
+
+
+def apply_augmentation(x: torch.Tensor, cfg: dict[str, Any], draws: torch.Tensor) -> torch.Tensor:
+    """The training augmentation of a float batch in [0, 1] with its :func:`draw_augmentation` numbers
+    (on ``x``'s device); returns it normalised."""
+    draws = iter(draws)
+    if cfg["crop_size"] < x.shape[-1]:
+        x = augment.crop(x, cfg["crop_size"], next(draws), next(draws))
+    x = augment.flip(x, next(draws))
+    x = augment.flip(x, next(draws), vertical=True)
+    x = augment.rot90(x, next(draws).long())
+    if cfg["brightness"] > 0:
+        x = augment.brightness(x, cfg["brightness"], next(draws))
     return augment.normalize(x)
+
+
+def augment_batch(x: torch.Tensor, cfg: dict[str, Any], generator: torch.Generator) -> torch.Tensor:
+    """The training augmentation on a float batch in [0, 1], drawing from ``generator``; normalised."""
+    draws = draw_augmentation(cfg, x.shape[-1], len(x), generator)
+    return apply_augmentation(x, cfg, draws.to(x.device, non_blocking=True))
 
 
 def build_from_config(model_cfg: dict[str, Any], num_classes: int, variant: str) -> LSENet:
@@ -106,23 +137,66 @@ def train_step(
     y: torch.Tensor,
     cfg: dict[str, Any],
     context: DistContext = SINGLE_PROCESS,
-) -> tuple[float, int, int]:
+) -> tuple[torch.Tensor, torch.Tensor, int]:
     """One optimiser step on the augmented global batch ``x``, ``y``. ``net`` is ``model``, compiled
-    and/or wrapped in DDP; each rank takes its slice. Returns this rank's summed CE, correct count and
-    number of images."""
-    rows = shard_rows(len(y), context, y.device)
-    x_rank, y_rank = x[rows], y[rows]
+    and/or wrapped in DDP; each rank takes its slice. Returns this rank's mean CE and correct count, both
+    on the device (reading them would wait for the step), and its number of images."""
+    rows = shard_rows(len(y), context)
+    x_rank, y_rank, n_rank = x[rows], y[rows], shard_size(rows)
     if cfg["channels_last"]:
         x_rank = x_rank.contiguous(memory_format=torch.channels_last)
-    with autocast(x.device, cfg["amp"]):
+    with Precision(bf16=cfg["amp"]).autocast(x.device):
         logits = net(x_rank)
         ce = F.cross_entropy(logits.float(), y_rank)
     # The conv-weight penalty is no batch mean: every rank adds it whole and DDP's average keeps it once.
-    loss = mean_loss_weight(len(rows), len(y), context) * ce + cfg["weight_decay"] * conv_weight_l2(model)
+    loss = mean_loss_weight(n_rank, len(y), context) * ce + cfg["weight_decay"] * conv_weight_l2(model)
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
     optimizer.step()
-    return float(ce.detach()) * len(rows), int((logits.argmax(1) == y_rank).sum()), len(rows)
+    return ce.detach(), (logits.argmax(1) == y_rank).sum(), n_rank
+
+
+def epoch_steps(
+    model: LSENet,
+    net: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    data: PreparedDataset,
+    train_idx: np.ndarray,
+    cfg: dict[str, Any],
+    device: torch.device,
+    generator: torch.Generator,
+    context: DistContext = SINGLE_PROCESS,
+) -> tuple[DeviceSums, SteadyClock, int]:
+    """One epoch's optimiser steps, none of which waits for the device. Returns the sums of CE x images
+    (``train_loss``) and of correct images (``train_acc``) on the device, the clock that counted the
+    epoch's images, and this rank's images."""
+    model.train()
+    pin, image_size = pins(device), data.images.shape[1]
+
+    # Every rank reads and augments the global batch (one generator, so the ranks stay in step).
+    def plans():
+        for batch in index_batches(
+            train_idx, cfg["batch_size"], shuffle=True, generator=generator, drop_last=True
+        ):
+            yield batch, draw_augmentation(cfg, image_size, len(batch), generator)
+
+    def read(plan: tuple[np.ndarray, torch.Tensor]) -> HostBatch:
+        batch, draws = plan
+        return {
+            "images": read_rows(data.images, batch, pin),
+            "labels": host_tensor(data.class_idx[batch], pin),
+            "draws": host_tensor(draws, pin),
+        }
+
+    sums, clock, rank_images = DeviceSums(), SteadyClock(device), 0
+    for host in read_ahead(plans(), read, ahead=pin):
+        batch = to_device(host, device)
+        x = apply_augmentation(as_float(batch["images"]), cfg, batch["draws"])
+        ce, correct, n_rank = train_step(model, net, optimizer, x, batch["labels"], cfg, context)
+        sums.add(train_loss=ce.double() * n_rank, train_acc=correct)
+        clock.step(len(host["labels"]))
+        rank_images += n_rank
+    return sums, clock, rank_images
 
 
 def train_one_epoch(
@@ -136,22 +210,11 @@ def train_one_epoch(
     generator: torch.Generator,
     context: DistContext = SINGLE_PROCESS,
 ) -> dict[str, float]:
-    model.train()
-    rank_images, correct, loss_sum, clock = 0, 0, 0.0, SteadyClock(device)
-    for batch in index_batches(
-        train_idx, cfg["batch_size"], shuffle=True, generator=generator, drop_last=True
-    ):
-        # Every rank reads and augments the global batch (one generator, so the ranks stay in step).
-        x = augment_batch(load_images(data.images, batch, device), cfg, generator)
-        y = torch.from_numpy(data.class_idx[batch]).to(device)
-        batch_loss, batch_correct, batch_rank_images = train_step(model, net, optimizer, x, y, cfg, context)
-        clock.step(len(batch))
-        rank_images += batch_rank_images
-        correct += batch_correct
-        loss_sum += batch_loss
-    record = mean_over_ranks(
-        {"train_loss": loss_sum / max(rank_images, 1), "train_acc": correct / max(rank_images, 1)}, context
+    """The epoch's mean CE and accuracy of the augmented batches (over the ranks) and its images/s."""
+    sums, clock, rank_images = epoch_steps(
+        model, net, optimizer, data, train_idx, cfg, device, generator, context
     )
+    record = sums.means(max(rank_images, 1), context)
     return {**record, **clock.record("train_images_per_s")}
 
 
@@ -180,6 +243,8 @@ def train_run(
             f"{train_cfg['batch_size']}; lower lsenet.train.batch_size"
         )
     device = pick_device(train_cfg["device"])
+    precision = Precision(bf16=train_cfg["amp"])
+    precision.apply(device)
     generator = seed_everything(int(split["seed"]))
     model = build_from_config(model_cfg, data.num_classes, variant).to(device)
     if train_cfg["channels_last"]:
@@ -200,12 +265,15 @@ def train_run(
     best_on_test = train_cfg["selection"] == "best_on_test"
     key = run_fingerprint(PAPER, variant, cfg, split, data, __name__)
     ckpt = fresh_checkpoint_dir(outputs.checkpoints, key, context)
+    # Only the main rank writes and selects, so only it tests during training.
+    per_epoch_test = (best_on_test or train_cfg["eval_every_epoch"]) and context.is_main
     loop = EpochLoop(
         ckpt,
         {"model": model, "optimizer": optimizer, "scheduler": scheduler},
         generator=generator,
-        select="test_oa" if best_on_test else None,
+        select="test_oa" if best_on_test and context.is_main else None,
         save=context.is_main,
+        checkpoint_s=60 * train_cfg["checkpoint_minutes"],
     )
     eval_kw = {
         "batch_size": train_cfg["eval_batch_size"],
@@ -225,7 +293,6 @@ def train_run(
         logits, _ = predict_logits(eval_net, data.images, test_idx, device, **eval_kw)
         return {"test_oa": float((logits.argmax(1) == y_test).mean())}
 
-    per_epoch_test = best_on_test or train_cfg["eval_every_epoch"]
     history = loop.run(train_cfg["epochs"], train_epoch, test_epoch if per_epoch_test else None)
     if not context.is_main:
         return None
@@ -235,37 +302,33 @@ def train_run(
         model.load_state_dict(best["model"])
         selected_epoch = best["epoch"]
     logits, eval_rate = predict_logits(eval_net, data.images, test_idx, device, **eval_kw)
-    write_outputs(
-        outputs.test_outputs, logits=logits, labels=y_test, index=test_idx, classes=np.array(data.classes)
-    )
-    save_model(
-        outputs.model,
+    finish_run(
+        outputs,
+        ckpt,
         paper=PAPER,
         variant=variant,
         config=cfg,
         meta={"num_classes": data.num_classes},
-        epoch=selected_epoch,
         state_dict=model.state_dict(),
-    )
-    run = {
-        "dataset": data.name,
-        "train_ratio": float(split["train_ratio"]),
-        "seed": int(split["seed"]),
-        "n_train": len(train_idx),
-        "n_test": len(test_idx),
-        "device": str(device),
-        "eval_images_per_s": eval_rate,
-    }
-    selection = train_cfg["selection"]
-    write_history(
-        outputs.history,
-        paper=PAPER,
-        variant=variant,
-        run=run,
-        selection=selection,
+        selection=train_cfg["selection"],
         selected_epoch=selected_epoch,
         epochs=history,
+        run={
+            "dataset": data.name,
+            "train_ratio": float(split["train_ratio"]),
+            "seed": int(split["seed"]),
+            "n_train": len(train_idx),
+            "n_test": len(test_idx),
+            "eval_images_per_s": eval_rate,
+        },
+        test_outputs={
+            "logits": logits,
+            "labels": y_test,
+            "index": test_idx,
+            "classes": np.array(data.classes),
+        },
+        device=device,
+        precision=precision,
     )
-    remove_checkpoints(ckpt)
     log.info("%s %s ratio %s seed %s: trained", data.name, variant, split["train_ratio"], split["seed"])
     return history

@@ -34,6 +34,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from rsrepro.pretrained.clip import load_clip
+from rsrepro.training.device import device_constant
 
 
 class PatchViT(nn.Module):
@@ -141,32 +142,44 @@ def class_scores(attributes: torch.Tensor, class_attributes: torch.Tensor) -> to
     return attributes @ class_attributes.t()
 
 
-def attention_boxes(
+def attention_masks(
     maps: torch.Tensor, attr: torch.Tensor, groups: list[list[int]], threshold: float, size: int
-) -> np.ndarray:
-    """The original's crop box (``CLIP_proto.get_proposal``), in pixels of a ``size`` x ``size`` image.
+) -> torch.Tensor:
+    """The pixels the original's crop box (``CLIP_proto.get_proposal``) is drawn around, B x size x size.
 
     Per group, the map of the group's strongest attribute, upsampled to the image (bilinear, corners
-    aligned), min-max normalised; the groups' mean; pixels above threshold x its mean; the bounding box of
-    the largest 8-connected component, or the whole image if there is none. A constant map normalises to
-    NaN there, which leaves no pixel above the threshold: the whole image, as in the original.
-
-    Returns B x 4 integer boxes (top, left, bottom, right), bottom and right exclusive.
+    aligned), min-max normalised; the groups' mean; pixels above threshold x its mean. A constant map
+    normalises to NaN there, which leaves no pixel above the threshold.
     """
     rows = torch.arange(len(maps), device=maps.device)
-    picked = torch.stack(
-        [maps[rows, torch.tensor(g, device=maps.device)[attr[:, g].argmax(1)]] for g in groups], 1
-    )
+    picked = []
+    for g in groups:
+        members = device_constant(tuple(g), maps.device)
+        picked.append(maps[rows, members[attr.index_select(1, members).argmax(1)]])
     # One map per 1-channel input: the released code upsamples all 98 maps at once, which torch's CPU
     # kernel rounds exactly as it does one channel, but not as three (its path for 3-channel images).
-    heat = F.interpolate(
-        picked.flatten(0, 1)[:, None].float(), (size, size), mode="bilinear", align_corners=True
-    )
+    one_channel = torch.stack(picked, 1).flatten(0, 1)[:, None].float()
+    heat = F.interpolate(one_channel, (size, size), mode="bilinear", align_corners=True)
     heat = heat.view(len(maps), len(groups), size, size)
     heat = heat - heat.amin((2, 3), keepdim=True)
     heat = (heat / heat.amax((2, 3), keepdim=True)).mean(1)
-    masks = (heat > heat.mean((1, 2), keepdim=True) * threshold).cpu().numpy()
-    return np.array([largest_component_box(m) for m in masks], dtype=np.int64)
+    return heat > heat.mean((1, 2), keepdim=True) * threshold
+
+
+def attention_boxes(
+    maps: torch.Tensor, attr: torch.Tensor, groups: list[list[int]], threshold: float, size: int
+) -> torch.Tensor:
+    """The original's crop box, in pixels of a ``size`` x ``size`` image: the bounding box of the largest
+    8-connected component of :func:`attention_masks`, or the whole image if it has none.
+
+    Returns B x 4 int64 boxes (top, left, bottom, right; bottom and right exclusive) on the maps' device:
+    found by scipy on the CPU (:func:`largest_component_box`), on the device elsewhere
+    (:func:`largest_component_boxes`, the same boxes without copying the masks to the host).
+    """
+    masks = attention_masks(maps, attr, groups, threshold, size)
+    if masks.device.type != "cpu":
+        return largest_component_boxes(masks)
+    return torch.tensor([largest_component_box(m) for m in masks.numpy()], dtype=torch.int64).view(-1, 4)
 
 
 def largest_component_box(mask: np.ndarray) -> tuple[int, int, int, int]:
@@ -186,9 +199,70 @@ def largest_component_box(mask: np.ndarray) -> tuple[int, int, int, int]:
     return int(rows.min()), int(cols.min()), int(rows.max()) + 1, int(cols.max()) + 1
 
 
-def crop_and_resize(x: torch.Tensor, boxes: np.ndarray) -> torch.Tensor:
-    """Crop each image to its pixel box and resize it back to the input size (bilinear, corners aligned,
-    as the original)."""
+def component_roots(masks: torch.Tensor) -> torch.Tensor:
+    """B x H x W bool -> B x (H W) int64: for each pixel the smallest flat index in its 8-connected
+    component (its first pixel in raster order), H W for the background.
+
+    Tensor ops only, in a fixed number of rounds (no host sync). Parent pointers, each pointing to a
+    smaller index of the same component, form trees; a round starts with every tree a star (all pointing
+    to its root) and merges every tree with at least one neighbouring tree: a root hooks onto the
+    smallest root next to its tree; a root that no neighbouring root is smaller than, and that nobody
+    hooked onto, hooks onto the new parent of its largest neighbouring root (which hooked onto a root
+    smaller than its own, as it had one, so pointers still decrease). The trees of a component thus at
+    least halve each round: ceil(log2(H W)) rounds leave one; pointer jumping (``parent[parent]``, a
+    number of times that covers the longest chain of hooks) makes them stars again.
+    """
+    b, h, w = masks.shape
+    n = h * w
+    fg = masks.reshape(b, n)
+    slot = torch.arange(n + 1, device=masks.device)  # slot n: where the background points
+    parent = torch.cat([torch.where(fg, slot[:n], n), torch.full_like(fg[:, :1], n, dtype=torch.long)], 1)
+    for k in range(max(1, math.ceil(math.log2(n)))):
+        roots = parent[:, :n]
+        grid = roots.view(b, 1, h, w).float()  # exact: indices < 2^24
+        low = (-F.max_pool2d(-grid, 3, 1, 1)).view(b, n).long()  # smallest root around (background: n)
+        high = F.max_pool2d(torch.where(fg.view(b, 1, h, w), grid, -1.0), 3, 1, 1).view(b, n).long()
+        smallest = torch.full_like(parent, n).scatter_reduce(1, roots, torch.where(fg, low, n), "amin")
+        largest = torch.full_like(parent, -1).scatter_reduce(1, roots, torch.where(fg, high, -1), "amax")
+        is_root = parent == slot
+        hooks = is_root & (smallest < slot)
+        hooked_onto = torch.zeros_like(hooks).scatter(1, torch.where(hooks, smallest, n), True)
+        hooked_onto[:, n] = False
+        alone = is_root & ~hooks & ~hooked_onto & (largest > slot)
+        parent = torch.where(hooks, smallest, parent)
+        parent = torch.where(alone, parent.gather(1, largest.clamp(min=0)), parent)
+        # A chain of hooks is at most as long as the trees this round began with: n / 2^k.
+        for _ in range(math.ceil(math.log2(n / 2**k + 1))):
+            parent = parent.gather(1, parent)
+    return parent[:, :n]
+
+
+def largest_component_boxes(masks: torch.Tensor) -> torch.Tensor:
+    """B x 4 boxes of :func:`largest_component_box` for B x H x W masks, on their device (no host sync)."""
+    b, h, w = masks.shape
+    n = h * w
+    roots = component_roots(masks)
+    sizes = torch.zeros(b, n + 1, dtype=torch.long, device=masks.device)
+    sizes.scatter_add_(1, roots, torch.ones_like(roots))[:, n] = 0
+    # the largest, and among equals the smallest root: the first component in raster order, as scipy's
+    chosen = (sizes * (n + 1) - torch.arange(n + 1, device=masks.device)).argmax(1, keepdim=True)
+    member = ((roots == chosen) & masks.reshape(b, n)).view(b, h, w)
+    rows, cols = member.any(2), member.any(1)
+
+    def first(hit: torch.Tensor) -> torch.Tensor:
+        return hit.int().argmax(1)  # argmax gives the first of equal maxima: the first True
+
+    box = torch.stack([first(rows), first(cols), h - first(rows.flip(1)), w - first(cols.flip(1))], 1)
+    whole = device_constant((0, 0, h, w), masks.device)
+    return torch.where(masks.flatten(1).any(1, keepdim=True), box, whole)
+
+
+def crop_and_resize(x: torch.Tensor, boxes: torch.Tensor) -> torch.Tensor:
+    """Crop each image to its pixel box (B x 4, on ``x``'s device) and resize it back to the input size,
+    bilinear with corners aligned (as the original). On the CPU one ``F.interpolate`` per image, as the
+    released code; elsewhere all crops in one batched resampling (:func:`resize_boxes`)."""
+    if x.device.type != "cpu":
+        return resize_boxes(x, boxes)
     size = x.shape[-2:]
     return torch.cat(
         [
@@ -196,6 +270,42 @@ def crop_and_resize(x: torch.Tensor, boxes: np.ndarray) -> torch.Tensor:
             for img, (t, lft, b, r) in zip(x, boxes.tolist(), strict=True)
         ]
     )
+
+
+def _corner_aligned_axis(
+    start: torch.Tensor, stop: torch.Tensor, out: int
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """For resampling [start, stop) of one axis of each image to ``out`` points with corners aligned: the
+    two source indices and the weight of the second, per image and point, computed as
+    ``F.interpolate`` computes them (scale (length - 1) / (out - 1) in fp32, floor, clamped)."""
+    last = (stop - start - 1).view(-1, 1)
+    scale = (last.float() / max(out - 1, 1)).view(-1, 1)
+    source = scale * torch.arange(out, device=start.device, dtype=torch.float32)
+    low = torch.minimum(source.long(), last)
+    weight = (source - low).clamp(0, 1)
+    return start.view(-1, 1) + low, start.view(-1, 1) + torch.minimum(low + 1, last), weight
+
+
+def resize_boxes(x: torch.Tensor, boxes: torch.Tensor) -> torch.Tensor:
+    """Every image's box resampled to the image size in one batched op: bilinear, corners aligned (the
+    same samples and weights as ``F.interpolate(..., align_corners=True)`` on each crop; float rounding
+    may differ in the last bit)."""
+    b, c, h, w = x.shape
+    top, left, bottom, right = boxes.unbind(1)
+    y0, y1, wy = _corner_aligned_axis(top, bottom, h)
+    x0, x1, wx = _corner_aligned_axis(left, right, w)
+
+    def rows(index: torch.Tensor) -> torch.Tensor:
+        return x.gather(2, index.view(b, 1, h, 1).expand(b, c, h, w))
+
+    def cols(image: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+        return image.gather(3, index.view(b, 1, 1, w).expand(b, c, h, w))
+
+    wx, wy = wx.view(b, 1, 1, w).to(x.dtype), wy.view(b, 1, h, 1).to(x.dtype)
+    upper, lower = rows(y0), rows(y1)
+    upper = cols(upper, x0) * (1 - wx) + cols(upper, x1) * wx
+    lower = cols(lower, x0) * (1 - wx) + cols(lower, x1) * wx
+    return upper * (1 - wy) + lower * wy
 
 
 class TextEncoder(nn.Module):

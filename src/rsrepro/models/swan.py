@@ -246,13 +246,27 @@ class ImageEncoder(nn.Module):
 
 
 # ---------------------------------------------------------------- text side
-def masked_batch_norm(bn: nn.BatchNorm1d, x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
-    """BN over the tokens of ``x`` (B x L x D); with a mask only real tokens feed and receive it."""
-    if mask is None:
+def masked_batch_norm(
+    bn: nn.BatchNorm1d, x: torch.Tensor, steps: tuple[torch.Tensor, torch.Tensor] | None
+) -> torch.Tensor:
+    """BN over the tokens of ``x`` (B x L x D); given ``steps`` (:func:`real_steps`), only those tokens
+    feed and receive it."""
+    if steps is None:
         return bn(x.reshape(-1, x.shape[-1])).view_as(x)
     out = torch.zeros_like(x)
-    out[mask] = bn(x[mask])
+    out[steps] = bn(x[steps])
     return out
+
+
+def real_steps(
+    lengths: torch.Tensor, width: int, step: int, device: torch.device
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """(row, position) indices of the B x (width // step) steps within their caption, (p + 1) x step <=
+    length, in row-major order: what indexing with that mask selects, found from the CPU lengths on the
+    host (a mask on a GPU must first be counted there: a wait) and copied without a wait."""
+    ends = torch.arange(1, width // step + 1) * step
+    within = ends.view(1, -1) <= lengths.view(-1, 1)
+    return tuple(index.to(device, non_blocking=True) for index in within.nonzero(as_tuple=True))
 
 
 class GatedAttention(nn.Module):
@@ -317,9 +331,22 @@ class PhraseConv(nn.Module):
         self.conv = nn.Conv1d(dim, dim, k, k)
         self.bn = nn.BatchNorm1d(dim)
 
-    def forward(self, h: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+    def forward(self, h: torch.Tensor, steps: tuple[torch.Tensor, torch.Tensor] | None) -> torch.Tensor:
         out = self.conv(h.transpose(1, 2)).transpose(1, 2)
-        return F.relu(masked_batch_norm(self.bn, out, mask))
+        return F.relu(masked_batch_norm(self.bn, out, steps))
+
+
+def packed_gru(gru: nn.GRU, x: torch.Tensor, lengths: torch.Tensor, width: int) -> torch.Tensor:
+    """``gru`` over the real steps of each row of ``x`` (B x L x D, batch first; ``lengths`` on the CPU),
+    padded back to ``width``: the same operations as ``pack_padded_sequence(..., enforce_sorted=False)``
+    and ``pad_packed_sequence``, without their copies of the sort order between host and GPU (each a
+    wait for the GPU)."""
+    lengths, order = torch.sort(lengths.to(torch.int64), descending=True)
+    order = order.to(x.device, non_blocking=True)
+    packed = pack_padded_sequence(x.index_select(0, order), lengths, batch_first=True, enforce_sorted=True)
+    h, _ = pad_packed_sequence(gru(packed)[0], batch_first=True, total_length=width)
+    unsorted = torch.empty_like(order).scatter_(0, order, torch.arange(len(order), device=order.device))
+    return h.index_select(0, unsorted)
 
 
 class TextEncoder(nn.Module):
@@ -352,11 +379,10 @@ class TextEncoder(nn.Module):
             raise ValueError("per-caption widths are for the faithful text side in eval mode only")
         if not self.faithful:  # the k=3 convolution needs 3 steps (the original crashes below that)
             tokens = F.pad(tokens, (0, max(0, 3 - tokens.shape[1])))
-        width = tokens.shape[1]
-        packed = pack_padded_sequence(self.dropout(self.embed(tokens)), lengths.cpu(), True, False)
-        h, _ = pad_packed_sequence(self.gru(packed)[0], batch_first=True, total_length=width)
+        width, on_host = tokens.shape[1], lengths.cpu()
+        h = packed_gru(self.gru, self.dropout(self.embed(tokens)), on_host, width)
         h = (h[..., : h.shape[-1] // 2] + h[..., h.shape[-1] // 2 :]) / 2
-        lengths = lengths.to(h.device)
+        lengths = lengths.to(h.device, non_blocking=True)  # no wait: its copy is staged at once
         last = torch.arange(len(h), device=h.device), lengths - 1
         if self.faithful and not self.training:
             # Only the last real token reaches the output, and in eval mode its batch norm is its own: the
@@ -364,9 +390,8 @@ class TextEncoder(nn.Module):
             widths = torch.full_like(lengths, width) if widths is None else widths.to(h.device)
             return self.head(h[last] + self.ga_bn(self.ga.at_last_token(h, lengths, widths)))
         mask = torch.arange(width, device=h.device).view(1, -1) < lengths.view(-1, 1)
-        ga = h + self.ga_dropout(
-            masked_batch_norm(self.ga_bn, self.ga(h, mask), None if self.faithful else mask)
-        )
+        real = None if self.faithful else real_steps(on_host, width, 1, h.device)
+        ga = h + self.ga_dropout(masked_batch_norm(self.ga_bn, self.ga(h, mask), real))
         if self.faithful:
             # The original concatenates [ga, JRU phrases] along time and takes index len-1 < L: always ga's.
             # The phrases still run, as there (their batch norms' statistics move, their gradients are 0).
@@ -375,7 +400,8 @@ class TextEncoder(nn.Module):
         g, ends = ga[last], torch.arange(1, width + 1, device=h.device).view(1, -1)
         for conv in self.phrases:
             valid = ends[:, : width // conv.k] * conv.k <= lengths.view(-1, 1)  # phrases within the caption
-            g = g + (conv(h, valid) * valid.unsqueeze(-1)).sum(1) / valid.sum(1, keepdim=True).clamp(min=1)
+            phrases = conv(h, real_steps(on_host, width, conv.k, h.device))
+            g = g + (phrases * valid.unsqueeze(-1)).sum(1) / valid.sum(1, keepdim=True).clamp(min=1)
         return self.head(g)
 
     def head(self, g: torch.Tensor) -> torch.Tensor:

@@ -61,7 +61,7 @@ def _train(args: argparse.Namespace) -> None:
     from rsrepro.training.distributed import init_from_env
 
     use_threads(args.threads)
-    context = init_from_env()  # several processes under torchrun (rsrepro launch --gpus 2+)
+    context = init_from_env(args.params["train"]["device"])  # torchrun's ranks (launch --gpus 2+)
     outputs = RunOutputs.from_args(args)
     train_run(
         args.prepared, args.split, args.vocab, outputs, args.params, args.variant, args.vectors, context

@@ -12,7 +12,7 @@ from rsrepro.data.prepared import PreparedDataset
 from rsrepro.errors import RsreproError
 from rsrepro.swan.text import Vocabulary
 from rsrepro.training import augment
-from rsrepro.training.batches import load_images
+from rsrepro.training.batches import as_float, load_images, pins, read_rows
 
 
 @dataclass
@@ -68,6 +68,8 @@ class ImagePipeline:
 
     Sizes scale with the preset: the paper's 278 -> crop 256 becomes e.g. 70 -> 64 at 64 px. ``rotation``:
     the rotation's interpolation (the released ``RandomRotation`` uses torchvision's default, nearest).
+    A training batch's random numbers (:meth:`draw`: rotation angle, crop top, crop left) are drawn before
+    its images are read and applied on the device (:meth:`augment`).
     """
 
     def __init__(self, cfg: dict[str, Any], device: torch.device, rotation: str = "bilinear") -> None:
@@ -76,10 +78,22 @@ class ImagePipeline:
         self.rotation = rotation
         self.device = device
 
+    @staticmethod
+    def draw(batch: int, generator: torch.Generator) -> torch.Tensor:
+        return augment.uniforms(generator, 3, batch)
+
+    def augment(self, x: torch.Tensor, draws: torch.Tensor) -> torch.Tensor:
+        """A float batch in [0, 1] on the device, with its :meth:`draw` numbers there, augmented."""
+        x = augment.rotation(augment.resize(x, self.resize), self.max_rotation, draws[0], self.rotation)
+        return augment.normalize(augment.crop(x, self.crop, draws[1], draws[2]))
+
     def train(self, images: np.ndarray, rows: np.ndarray, generator: torch.Generator) -> torch.Tensor:
-        x = augment.resize(load_images(images, rows, self.device), self.resize)
-        x = augment.random_rotation(x, self.max_rotation, generator, self.rotation)
-        return augment.normalize(augment.random_crop(x, self.crop, generator))
+        draws = self.draw(len(rows), generator).to(self.device, non_blocking=True)
+        return self.augment(load_images(images, rows, self.device), draws)
+
+    def eval_batch(self, rows: torch.Tensor) -> torch.Tensor:
+        """uint8 rows already on the device -> the evaluation input."""
+        return augment.normalize(augment.resize(as_float(rows), self.crop))
 
     def eval(self, images: np.ndarray, rows: np.ndarray) -> torch.Tensor:
-        return augment.normalize(augment.resize(load_images(images, rows, self.device), self.crop))
+        return self.eval_batch(read_rows(images, rows, pins(self.device)).to(self.device, non_blocking=True))

@@ -15,19 +15,23 @@ import numpy as np
 import torch
 
 from rsrepro.swan.data import CaptionSet, ImagePipeline, pad_tokens
-from rsrepro.training.batches import index_batches
+from rsrepro.training.batches import index_batches, pins, read_ahead, read_rows
 
 
 @torch.no_grad()
 def encode_images(
     model, images: np.ndarray, rows: np.ndarray, pipeline: ImagePipeline, batch_size: int
 ) -> torch.Tensor:
+    """Embeddings of ``images[rows]`` on the CPU; they stay on the device until the last batch is done,
+    and on a GPU the next batch is read while the current one runs."""
     model.eval()
+    pin, device = pins(pipeline.device), pipeline.device
+    batches = index_batches(rows, batch_size, shuffle=False)
     out = [
-        model.image(pipeline.eval(images, batch)).float().cpu()
-        for batch in index_batches(rows, batch_size, shuffle=False)
+        model.image(pipeline.eval_batch(host["images"].to(device, non_blocking=True))).float()
+        for host in read_ahead(batches, lambda batch: {"images": read_rows(images, batch, pin)}, ahead=pin)
     ]
-    return torch.cat(out)
+    return torch.cat(out).cpu()
 
 
 def shard_widths(lengths: np.ndarray, shard_size: int) -> np.ndarray:
@@ -62,10 +66,11 @@ def encode_captions(
     width = np.zeros(len(keys), dtype=np.int64)
     width[inverse] = widths  # repeats share a shard (faithful), so a width
     order = sorted(range(len(keys)), key=lambda i: len(keys[i][1]))  # similar lengths batched together
-    out = torch.empty(len(keys), model.cfg.embed_dim)
+    out = torch.empty(len(keys), model.cfg.embed_dim, device=device)
     for start in range(0, len(order), batch_size):
         batch = order[start : start + batch_size]
         tokens, batch_lengths = pad_tokens([list(keys[i][1]) for i in batch])
         batch_widths = torch.from_numpy(width[batch]) if faithful else None
-        out[batch] = model.text(tokens.to(device), batch_lengths, batch_widths).float().cpu()
-    return out[inverse]
+        embedded = model.text(tokens.to(device, non_blocking=True), batch_lengths, batch_widths).float()
+        out[torch.tensor(batch).to(device, non_blocking=True)] = embedded
+    return out.cpu()[inverse]

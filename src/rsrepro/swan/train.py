@@ -1,8 +1,12 @@
-"""Train one SWAN run: a seeded train/val re-split, best-val-mR checkpoint, resumable every epoch.
+"""Train one SWAN run: a seeded train/val re-split, best-val-mR selection, resumable from checkpoints.
 
 A run writes what :mod:`rsrepro.training.run` says: ``model.pt`` (the best-validation weights),
 ``history.json``, and the test split's embeddings of those weights (``test_outputs.npz``: every image and
 caption encoded once, the captions in the released evaluation's shards), which ``swan-evaluate`` scores.
+Validation after every epoch is the protocol (the released code keeps the best-validation epoch).
+
+Precision (:mod:`rsrepro.training.precision`): faithful runs fp32 under PyTorch's defaults
+(``tf32_matmul`` allows TF32 matmuls), corrected runs bf16 autocast, on CUDA; fp32 on the CPU.
 """
 
 from __future__ import annotations
@@ -24,7 +28,16 @@ from rsrepro.swan import VARIANTS
 from rsrepro.swan.data import CaptionSet, ImagePipeline, pad_tokens, train_pairs
 from rsrepro.swan.encode import encode_captions, encode_images
 from rsrepro.swan.text import Vocabulary
-from rsrepro.training.batches import index_batches
+from rsrepro.training.batches import (
+    HostBatch,
+    as_float,
+    host_tensor,
+    index_batches,
+    pins,
+    read_ahead,
+    read_rows,
+    to_device,
+)
 from rsrepro.training.checkpoint import EpochLoop, fresh_checkpoint_dir, load_torch
 from rsrepro.training.device import autocast, pick_device, seed_everything
 from rsrepro.training.distributed import (
@@ -35,15 +48,9 @@ from rsrepro.training.distributed import (
     shard_rows,
     wrap,
 )
-from rsrepro.training.run import (
-    RunOutputs,
-    load_model_file,
-    remove_checkpoints,
-    run_fingerprint,
-    save_model,
-    write_history,
-    write_outputs,
-)
+from rsrepro.training.precision import Precision
+from rsrepro.training.run import RunOutputs, finish_run, load_model_file, run_fingerprint
+from rsrepro.training.sums import DeviceSums
 from rsrepro.training.throughput import SteadyClock
 
 log = logging.getLogger(__name__)
@@ -95,13 +102,14 @@ def train_step(
     lengths: torch.Tensor,
     cfg: dict[str, Any],
     context: DistContext = SINGLE_PROCESS,
-) -> float:
+) -> torch.Tensor:
     """One optimiser step on a global batch of pairs (padded to one length); ``net`` is the model, in DDP
     on several ranks. Each rank encodes its slice and the loss sees every rank's embeddings, so its
-    negatives are the whole batch's. Returns the batch's loss."""
+    negatives are the whole batch's. ``cfg["amp"]``: bf16 autocast on CUDA. Returns the batch's loss, on
+    the device (reading it would wait for the step)."""
     rows = shard_rows(len(lengths), context)
     with autocast(images.device, cfg["amp"]):
-        image, text = net(images[rows.to(images.device)], tokens[rows.to(tokens.device)], lengths[rows])
+        image, text = net(images[rows], tokens[rows], lengths[rows])
         loss = hinge_triplet_loss(
             gather_shards(image.float(), len(lengths), context),
             gather_shards(text.float(), len(lengths), context),
@@ -111,7 +119,51 @@ def train_step(
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
     optimizer.step()
-    return loss.item()
+    return loss.detach()
+
+
+def epoch_steps(
+    net: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    data: PreparedDataset,
+    captions: CaptionSet,
+    pipeline: ImagePipeline,
+    cfg: dict[str, Any],
+    generator: torch.Generator,
+    context: DistContext = SINGLE_PROCESS,
+) -> tuple[DeviceSums, SteadyClock, int]:
+    """One epoch's optimiser steps over pairs of ``captions``, none of which waits for the device.
+    Returns the sum of the batches' losses (``loss``) on the device, the clock that counted the pairs,
+    and the steps."""
+    net.train()
+    device, pin = pipeline.device, pins(pipeline.device)
+
+    # Every rank draws the global batch's augmentation (one generator, so the ranks stay in step).
+    def plans():
+        pairs = train_pairs(captions, cfg["captions_per_image"], generator)
+        for batch in index_batches(pairs, cfg["batch_size"], shuffle=True, generator=generator):
+            if len(batch) >= context.world_size:  # else too small to give every rank a pair
+                yield batch, pipeline.draw(len(batch), generator)
+
+    def read(plan: tuple[np.ndarray, torch.Tensor]) -> HostBatch:
+        batch, draws = plan
+        tokens, lengths = pad_tokens([captions.tokens[i] for i in batch])
+        return {
+            "images": read_rows(data.images, captions.images[captions.caption_image[batch]], pin),
+            "tokens": host_tensor(tokens, pin),
+            "draws": host_tensor(draws, pin),
+            "lengths": lengths,  # the GRU's packing reads them on the host
+        }
+
+    sums, clock, steps = DeviceSums(), SteadyClock(device), 0
+    for host in read_ahead(plans(), read, ahead=pin):
+        lengths = host.pop("lengths")
+        batch = to_device(host, device)
+        images = pipeline.augment(as_float(batch["images"]), batch["draws"])
+        sums.add(loss=train_step(net, optimizer, images, batch["tokens"], lengths, cfg, context))
+        clock.step(len(lengths))
+        steps += 1
+    return sums, clock, steps
 
 
 def learning_rate(cfg: dict[str, Any], epoch: int) -> float:
@@ -165,6 +217,9 @@ def train_run(
     vocab = Vocabulary.load(vocab_file)
     model = build_model(cfg["model"], vocab, variant, vectors_file).to(device)
     faithful = FAITHFUL[variant]
+    precision = Precision.of_variant(faithful, train_cfg["tf32_matmul"])
+    precision.apply(device)
+    step_cfg = {**train_cfg, "amp": precision.bf16}
     optimizer = torch.optim.Adam(model.trainable_parameters(), lr=train_cfg["lr"])
     train_caps = CaptionSet.build(data, np.asarray(split["train"]), vocab, faithful)
     val_caps = CaptionSet.build(data, np.asarray(split["val"]), vocab, faithful)
@@ -175,21 +230,12 @@ def train_run(
         for group in optimizer.param_groups:
             group["lr"] = learning_rate(train_cfg, epoch)
         seed_rank_stream(int(split["seed"]), epoch, context)  # dropout masks of its own on every rank
-        model.train()
-        pairs = train_pairs(train_caps, train_cfg["captions_per_image"], generator)
-        total, steps, clock = 0.0, 0, SteadyClock(device)
-        for batch in index_batches(pairs, train_cfg["batch_size"], shuffle=True, generator=generator):
-            if len(batch) < context.world_size:
-                continue  # a last batch too small to give every rank a pair (the same on every rank)
-            rows = train_caps.images[train_caps.caption_image[batch]]
-            tokens, lengths = pad_tokens([train_caps.tokens[i] for i in batch])
-            # Every rank draws the global batch's augmentation (one generator, so the ranks stay in step).
-            images = pipeline.train(data.images, rows, generator)
-            total += train_step(net, optimizer, images, tokens.to(device), lengths, train_cfg, context)
-            steps += 1
-            clock.step(len(batch))
+        sums, clock, steps = epoch_steps(
+            net, optimizer, data, train_caps, pipeline, step_cfg, generator, context
+        )
         return {
-            "loss": total / steps,  # per batch, summed over its negatives as the original logs it
+            # per batch, summed over its negatives as the original logs it (the same on every rank)
+            **sums.means(steps, SINGLE_PROCESS),
             "lr": optimizer.param_groups[0]["lr"],
             **clock.record("pairs_per_s"),
         }
@@ -203,14 +249,16 @@ def train_run(
     inputs = [Path(vocab_file), *([Path(vectors_file)] if vectors_file else [])]
     key = run_fingerprint(PAPER, variant, cfg, split, data, __name__, inputs=inputs)
     checkpoints = fresh_checkpoint_dir(outputs.checkpoints, key, context)
+    # Only the main rank writes and selects, so only it validates.
     loop = EpochLoop(
         checkpoints,
         {"model": model, "optimizer": optimizer},
         generator,
-        select="val_mR",
+        select="val_mR" if context.is_main else None,
         save=context.is_main,
+        checkpoint_s=60 * train_cfg["checkpoint_minutes"],
     )
-    history = loop.run(int(train_cfg["epochs"]), train_epoch, validate)
+    history = loop.run(int(train_cfg["epochs"]), train_epoch, validate if context.is_main else None)
     if not context.is_main:
         return history
     best = load_torch(loop.best_path)
@@ -220,41 +268,34 @@ def train_run(
     images = encode_images(model, data.images, test.images, pipeline, train_cfg["eval_batch_size"])
     texts = encode_captions(model, test, device, train_cfg["eval_batch_size"], train_cfg["test_shard_size"])
     encode_seconds = time.perf_counter() - start
-    write_outputs(
-        outputs.test_outputs,
-        images=images.numpy(),
-        captions=texts.numpy(),
-        image_index=test.images,
-        caption_image=test.caption_image,
-        scenes=np.asarray(test.scenes(data)),
-    )
-    save_model(
-        outputs.model,
+    finish_run(
+        outputs,
+        checkpoints,
         paper=PAPER,
         variant=variant,
         config=cfg,
         meta={"vocab_size": vocab.size},
-        epoch=best["epoch"],
         state_dict=best["model"],
-    )
-    run = {
-        "dataset": data.name,
-        "seed": int(split["seed"]),
-        "n_images": len(test.images),
-        "n_captions": len(test.tokens),
-        "encode_seconds": encode_seconds,
-        "device": str(device),
-    }
-    write_history(
-        outputs.history,
-        paper=PAPER,
-        variant=variant,
-        run=run,
         selection="best_val_mR",
         selected_epoch=best["epoch"],
         epochs=history,
+        run={
+            "dataset": data.name,
+            "seed": int(split["seed"]),
+            "n_images": len(test.images),
+            "n_captions": len(test.tokens),
+            "encode_seconds": encode_seconds,
+        },
+        test_outputs={
+            "images": images.numpy(),
+            "captions": texts.numpy(),
+            "image_index": test.images,
+            "caption_image": test.caption_image,
+            "scenes": np.asarray(test.scenes(data)),
+        },
+        device=device,
+        precision=precision,
     )
-    remove_checkpoints(checkpoints)
     return history
 
 

@@ -1,24 +1,34 @@
-"""Batch augmentation on the training device (each op draws from an explicit torch Generator)."""
+"""Batch augmentation on the training device, from random numbers drawn before the batch is touched.
+
+A pipeline draws all of a batch's random numbers at once from the run's CPU generator
+(:func:`uniforms`, in the order the transforms use them, so the stream is the one a transform-by-transform
+draw gives), and they reach the device in the batch's one host-to-device copy; the transforms below then
+take them as device tensors. So an augmentation never copies a scalar to the device, never reads one back
+(no host sync), and whether the batch was read ahead (:mod:`rsrepro.training.batches`) changes nothing.
+"""
 
 from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
 
+from rsrepro.training.device import device_constant
+
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
-def _rand(n: int, generator: torch.Generator | None) -> torch.Tensor:
-    return torch.rand(n, generator=generator)
+def uniforms(generator: torch.Generator | None, rows: int, batch: int) -> torch.Tensor:
+    """``rows`` x ``batch`` floats uniform in [0, 1): the same numbers as ``rows`` calls of
+    ``torch.rand(batch)`` on the generator (the CPU generator fills a tensor in order)."""
+    return torch.rand(rows * batch, generator=generator).view(rows, batch)
 
 
 def normalize(
     x: torch.Tensor, mean: tuple[float, ...] = IMAGENET_MEAN, std: tuple[float, ...] = IMAGENET_STD
-):
-    m = torch.tensor(mean, device=x.device).view(1, -1, 1, 1)
-    s = torch.tensor(std, device=x.device).view(1, -1, 1, 1)
-    return (x - m) / s
+) -> torch.Tensor:
+    shape = (1, -1, 1, 1)
+    return (x - device_constant(mean, x.device).view(shape)) / device_constant(std, x.device).view(shape)
 
 
 def resize(x: torch.Tensor, size: int) -> torch.Tensor:
@@ -27,34 +37,30 @@ def resize(x: torch.Tensor, size: int) -> torch.Tensor:
     return F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False, antialias=True)
 
 
-def random_flip(x: torch.Tensor, generator: torch.Generator | None, vertical: bool = False) -> torch.Tensor:
-    flip = (_rand(len(x), generator) < 0.5).to(x.device).view(-1, 1, 1, 1)
-    return torch.where(flip, x.flip(-2 if vertical else -1), x)
+def flip(x: torch.Tensor, u: torch.Tensor, vertical: bool = False) -> torch.Tensor:
+    """Mirror image ``i`` where ``u[i] < 0.5`` (torchvision's RandomHorizontalFlip / RandomVerticalFlip)."""
+    return torch.where((u < 0.5).view(-1, 1, 1, 1), x.flip(-2 if vertical else -1), x)
 
 
-def random_rot90(x: torch.Tensor, generator: torch.Generator | None, choices: int = 4) -> torch.Tensor:
-    """Rotate each image by k*90 degrees, k uniform in 0..choices-1 (LSE-Net's code draws k from 0..4)."""
-    ks = torch.randint(choices, (len(x),), generator=generator)
-    out = x.clone()
-    for k in range(1, 4):
-        sel = ((ks % 4) == k).nonzero().flatten().to(x.device)
-        if len(sel):
-            out[sel] = torch.rot90(x[sel], k, dims=(-2, -1))
+def rot90(x: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
+    """Rotate square image ``i`` by ``k[i]`` x 90 degrees (``k`` may exceed 3: LSE-Net's code draws 0..4).
+    A select per quarter turn, not an index of the images each one applies to (that would be a host sync)."""
+    quarter = (k % 4).view(-1, 1, 1, 1)
+    out = x
+    for turns in range(1, 4):
+        out = torch.where(quarter == turns, torch.rot90(x, turns, dims=(-2, -1)), out)
     return out
 
 
-def random_crop(x: torch.Tensor, size: int, generator: torch.Generator | None) -> torch.Tensor:
-    """An independent random ``size`` x ``size`` crop per image (one gather, no Python loop over pixels)."""
+def crop(x: torch.Tensor, size: int, u_top: torch.Tensor, u_left: torch.Tensor) -> torch.Tensor:
+    """A ``size`` x ``size`` window per image at offsets ``floor(u x (free + 1))`` (one gather per axis)."""
     b, _, h, w = x.shape
-    top = (_rand(b, generator) * (h - size + 1)).long().to(x.device)
-    left = (_rand(b, generator) * (w - size + 1)).long().to(x.device)
-    rows = (
-        (top.view(b, 1) + torch.arange(size, device=x.device))
-        .view(b, 1, size, 1)
-        .expand(-1, x.shape[1], -1, w)
-    )
+    top = (u_top * (h - size + 1)).long()
+    left = (u_left * (w - size + 1)).long()
+    offsets = torch.arange(size, device=x.device)
+    rows = (top.view(b, 1) + offsets).view(b, 1, size, 1).expand(-1, x.shape[1], -1, w)
     x = x.gather(2, rows)
-    cols = (left.view(b, 1) + torch.arange(size, device=x.device)).view(b, 1, 1, size)
+    cols = (left.view(b, 1) + offsets).view(b, 1, 1, size)
     return x.gather(3, cols.expand(-1, x.shape[1], size, -1))
 
 
@@ -64,13 +70,11 @@ def center_crop(x: torch.Tensor, size: int) -> torch.Tensor:
     return x[..., top : top + size, left : left + size]
 
 
-def random_rotation(
-    x: torch.Tensor, max_degrees: float, generator: torch.Generator | None, mode: str = "bilinear"
-) -> torch.Tensor:
-    """Rotate each image by an angle uniform in [0, max_degrees] (torchvision RandomRotation((0, d))),
+def rotation(x: torch.Tensor, max_degrees: float, u: torch.Tensor, mode: str = "bilinear") -> torch.Tensor:
+    """Rotate image ``i`` by ``u[i]`` x ``max_degrees`` (torchvision's RandomRotation((0, d))),
     counter-clockwise about its centre, zeros outside; ``mode``: ``bilinear`` or ``nearest`` (torchvision's
-    default interpolation)."""
-    return rotate(x, _rand(len(x), generator).to(x.device) * max_degrees, mode)
+    default)."""
+    return rotate(x, u * max_degrees, mode)
 
 
 def rotate(x: torch.Tensor, degrees: torch.Tensor, mode: str = "bilinear") -> torch.Tensor:
@@ -83,7 +87,6 @@ def rotate(x: torch.Tensor, degrees: torch.Tensor, mode: str = "bilinear") -> to
     return F.grid_sample(x, grid, mode=mode, padding_mode="zeros", align_corners=False)
 
 
-def random_brightness(x: torch.Tensor, delta: float, generator: torch.Generator | None) -> torch.Tensor:
-    """Add a per-image offset uniform in [-delta, delta] (on the 0..1 scale), clamped to [0, 1]."""
-    shift = (_rand(len(x), generator) * 2 - 1).to(x.device).view(-1, 1, 1, 1) * delta
-    return (x + shift).clamp_(0, 1)
+def brightness(x: torch.Tensor, delta: float, u: torch.Tensor) -> torch.Tensor:
+    """Add ``(2 u[i] - 1) x delta`` to image ``i`` (on the 0..1 scale), clamped to [0, 1]."""
+    return (x + (u * 2 - 1).view(-1, 1, 1, 1) * delta).clamp_(0, 1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import random
 
 import numpy as np
@@ -35,3 +36,10 @@ def autocast(device: torch.device, amp: bool) -> contextlib.AbstractContextManag
     if amp and device.type == "cuda":
         return torch.autocast("cuda", dtype=torch.bfloat16)
     return contextlib.nullcontext()
+
+
+@functools.cache
+def device_constant(values: tuple[float, ...] | tuple[int, ...], device: torch.device) -> torch.Tensor:
+    """A tensor of fixed ``values`` on ``device``, made once: built from Python values at each use, it
+    would be copied to a GPU each time, and the host would wait for the copy."""
+    return torch.tensor(values, device=device)

@@ -27,12 +27,19 @@ import torch.distributed as dist
 import torch.distributed._functional_collectives as collectives
 from torch import nn
 
+from rsrepro.training.device import pick_device
+
+CPU = torch.device("cpu")
+
 
 @dataclass(frozen=True)
 class DistContext:
     rank: int = 0
     world_size: int = 1
     local_rank: int = 0
+    # The device this rank trains on, which its process group serves: every collective runs on tensors of
+    # it (NCCL serves CUDA tensors only, gloo the CPU's).
+    device: torch.device = CPU
 
     @property
     def is_main(self) -> bool:
@@ -47,20 +54,24 @@ SINGLE_PROCESS = DistContext()
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
-def init_from_env() -> DistContext:
-    """Join the process group that ``torchrun`` described in the environment (no-op for one process)."""
+def init_from_env(requested_device: str = "auto") -> DistContext:
+    """Join the process group that ``torchrun`` described in the environment (no-op for one process):
+    NCCL on this rank's GPU when the run trains on CUDA (``requested_device``, as the trainer's
+    ``device`` setting), else gloo on the CPU."""
     world_size = int(os.environ.get("WORLD_SIZE", "1"))
     if world_size == 1:
         return SINGLE_PROCESS
-    context = DistContext(int(os.environ["RANK"]), world_size, int(os.environ.get("LOCAL_RANK", "0")))
+    rank, local_rank = int(os.environ["RANK"]), int(os.environ.get("LOCAL_RANK", "0"))
+    device = pick_device(requested_device)
+    if device.type == "cuda":
+        device = torch.device("cuda", local_rank)
+        torch.cuda.set_device(device)
+    context = DistContext(rank, world_size, local_rank, device)
     die_with_launcher()
     if not context.is_main:
         logging.getLogger().setLevel(logging.WARNING)  # the main rank's log tells the run once
     if not dist.is_initialized():
-        backend = "nccl" if torch.cuda.is_available() else "gloo"
-        if backend == "nccl":
-            torch.cuda.set_device(context.local_rank)
-        dist.init_process_group(backend=backend)
+        dist.init_process_group(backend="nccl" if device.type == "cuda" else "gloo")
     return context
 
 
@@ -86,9 +97,21 @@ def shard(batch: np.ndarray, context: DistContext) -> np.ndarray:
     return np.array_split(batch, context.world_size)[context.rank]
 
 
-def shard_rows(global_size: int, context: DistContext, device: torch.device | str = "cpu") -> torch.Tensor:
-    """Indices of this rank's rows in a global batch of ``global_size`` (see :func:`shard`)."""
-    return torch.from_numpy(shard(np.arange(global_size), context)).to(device)
+def shard_rows(global_size: int, context: DistContext) -> slice:
+    """This rank's rows of a global batch of ``global_size`` (see :func:`shard`): a slice, so taking them
+    is a view, not an index copied to the device."""
+    sizes = shard_sizes(global_size, context)
+    start = sum(sizes[: context.rank])
+    return slice(start, start + sizes[context.rank])
+
+
+def shard_sizes(global_size: int, context: DistContext) -> list[int]:
+    """Every rank's number of rows of a global batch of ``global_size``, in rank order."""
+    return [len(part) for part in np.array_split(np.arange(global_size), context.world_size)]
+
+
+def shard_size(rows: slice) -> int:
+    return rows.stop - rows.start
 
 
 def seed_rank_stream(seed: int, epoch: int, context: DistContext) -> None:
@@ -109,18 +132,23 @@ def mean_loss_weight(local_size: int, global_size: int, context: DistContext) ->
 
 
 def barrier(context: DistContext) -> None:
-    """Wait for every rank (e.g. until the main rank has prepared a folder the others read)."""
+    """Wait for every rank (e.g. until the main rank has prepared a folder the others read): an all-reduce
+    of a token on the rank's device, which completes on no rank before every rank has sent it."""
     if context.enabled:
-        dist.barrier()
+        token = torch.zeros(1, device=context.device)
+        dist.all_reduce(token)
+        if token.is_cuda:  # NCCL queues the all-reduce on the GPU: the host waits for it here
+            torch.cuda.synchronize(token.device)
 
 
-def mean_over_ranks(values: dict[str, float], context: DistContext) -> dict[str, float]:
-    """Each value averaged over the ranks (logged figures of a DDP run describe the whole batch)."""
-    if not context.enabled or not values:
+def mean_over_ranks(values: torch.Tensor, context: DistContext) -> torch.Tensor:
+    """``values`` averaged over the ranks (logged figures of a DDP run describe the whole batch), on the
+    device they are on: the rank's, which its process group serves."""
+    if not context.enabled:
         return values
-    tensor = torch.tensor(list(values.values()), dtype=torch.float64)
-    dist.all_reduce(tensor)
-    return dict(zip(values, (tensor / context.world_size).tolist(), strict=True))
+    total = values.clone()
+    dist.all_reduce(total)
+    return total / context.world_size
 
 
 def all_gather_rows(tensor: torch.Tensor) -> torch.Tensor:
@@ -138,7 +166,7 @@ def gather_shards(local: torch.Tensor, global_size: int, context: DistContext) -
     """
     if not context.enabled:
         return local
-    sizes = [len(part) for part in np.array_split(np.arange(global_size), context.world_size)]
+    sizes = shard_sizes(global_size, context)
     padded = torch.nn.functional.pad(local, (0, 0) * (local.dim() - 1) + (0, sizes[0] - len(local)))
     stacked = all_gather_rows(padded).view(context.world_size, sizes[0], *local.shape[1:])
     return torch.cat([stacked[rank, :size] for rank, size in enumerate(sizes)])
@@ -213,5 +241,5 @@ def wrap(model: torch.nn.Module, context: DistContext) -> torch.nn.Module:
     if not context.enabled:
         return model
     with_global_batchnorm(model)
-    device_ids = [context.local_rank] if torch.cuda.is_available() else None
+    device_ids = [context.device.index] if context.device.type == "cuda" else None
     return torch.nn.parallel.DistributedDataParallel(model, device_ids=device_ids)

@@ -35,7 +35,10 @@ from rsrepro.errors import RsreproError
 from rsrepro.io import atomic_path, read_json, write_json
 
 if TYPE_CHECKING:
+    import torch
+
     from rsrepro.data.prepared import PreparedDataset
+    from rsrepro.training.precision import Precision
 
 MODEL_FORMAT = 1
 
@@ -181,3 +184,50 @@ def read_outputs(path: str | Path) -> dict[str, np.ndarray]:
 def remove_checkpoints(directory: str | Path) -> None:
     """A finished run's checkpoints are of no further use (and must not reach DVC's cache)."""
     shutil.rmtree(directory, ignore_errors=True)
+
+
+def finish_run(
+    outputs: RunOutputs,
+    checkpoints: str | Path,
+    *,
+    paper: str,
+    variant: str,
+    config: dict[str, Any],
+    meta: dict[str, Any],
+    state_dict: dict[str, Any],
+    selection: str,
+    selected_epoch: int,
+    epochs: list[dict[str, Any]],
+    run: dict[str, Any],
+    test_outputs: dict[str, np.ndarray],
+    device: torch.device,
+    precision: Precision,
+) -> None:
+    """The end of every paper's training run: the selected weights' test outputs, ``model.pt`` (those
+    weights, of ``selected_epoch``), ``history.json`` (``run`` with the device, the precision policy and,
+    on a GPU, the peak GPU memory), then the checkpoints go."""
+    write_outputs(outputs.test_outputs, **test_outputs)
+    save_model(
+        outputs.model,
+        paper=paper,
+        variant=variant,
+        config=config,
+        meta=meta,
+        epoch=selected_epoch,
+        state_dict=state_dict,
+    )
+    environment = {"device": str(device), "precision": precision.describe(device)}
+    if device.type == "cuda":
+        import torch  # here: the evaluation jobs read histories without torch
+
+        environment["gpu_peak_memory_gb"] = torch.cuda.max_memory_allocated(device) / 2**30
+    write_history(
+        outputs.history,
+        paper=paper,
+        variant=variant,
+        run={**run, **environment},
+        selection=selection,
+        selected_epoch=selected_epoch,
+        epochs=epochs,
+    )
+    remove_checkpoints(checkpoints)
