@@ -22,7 +22,7 @@ TORCH_COMMANDS = {
     "lsenet-train",
     "swan-train",
     "dsva-train",
-    "dsva-image-text",
+    "image-text-train",
     "dsva-collect-attributes",
     "baseline-features",
     "baseline-linear-probe",

@@ -75,7 +75,7 @@ def test_changing_the_swan_model_code_reruns_swan_training_and_says_what_changed
 
 
 def test_the_shared_augmentation_reruns_every_paper_that_calls_it(tiny_pipeline: Path) -> None:
-    with edited_definition(source(tiny_pipeline, "training/augment.py"), "random_crop"):
+    with edited_definition(source(tiny_pipeline, "training/augment.py"), "crop"):
         jobs = planned(tiny_pipeline)
     assert {"lsenet_train", "swan_train", "dsva_train", "image_text_train"} <= jobs
     assert not jobs & {"prepare_synthetic", "split_classification", "split_retrieval", "swan_vocab"}
