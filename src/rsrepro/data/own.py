@@ -15,19 +15,28 @@ from pathlib import Path
 from typing import Any
 
 from rsrepro.data.sources.catalog import DATASETS
-from rsrepro.data.sources.converters import convert_folder_per_class, convert_karpathy
-from rsrepro.data.sources.download import manual_path
 from rsrepro.data.sources.errors import SourceError
 from rsrepro.data.sources.spec import ClassFolders, KarpathyCaptions, Source
 
 SYNTHETIC = "synthetic"  # the embedded generator's dataset: every paper takes it
-OWN_LAYOUTS = (ClassFolders.name, KarpathyCaptions.name)
+CAPTION_KEYS = ("captions_file", "caption_field")  # karpathy_captions only
 
 
 def own_datasets(config: dict[str, Any]) -> list[str]:
     """The names of the datasets declared in ``config["data"]`` by layout and path."""
     return [
         name for name, section in config["data"].items() if isinstance(section, dict) and "layout" in section
+    ]
+
+
+def own_problems(config: dict[str, Any]) -> list[str]:
+    """What the schema cannot say of the declared datasets: caption keys on a class-folder dataset."""
+    return [
+        f"data.{name}.{key} is for karpathy_captions datasets; data.{name} is {ClassFolders.name}: remove it"
+        for name in own_datasets(config)
+        if config["data"][name]["layout"] == ClassFolders.name
+        for key in CAPTION_KEYS
+        if key in config["data"][name]
     ]
 
 
@@ -43,6 +52,9 @@ def dataset_layout(config: dict[str, Any], name: str) -> str | None:
 
 def prepare_own(name: str, params: dict[str, Any], out: Path) -> None:
     """Convert the dataset ``data.<name>`` (``params``) into the prepared form at ``out``."""
+    from rsrepro.data.sources.converters import convert_folder_per_class, convert_karpathy
+    from rsrepro.data.sources.download import manual_path
+
     where = f"data.{name}"
     root = manual_path(params["path"], f"{where}.path")
     if not root.is_dir():

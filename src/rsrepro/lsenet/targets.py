@@ -14,6 +14,7 @@ from rsrepro.reports.tables import cell
 
 NAME = "lsenet"
 TITLE = "LSE-Net"
+LAYOUTS = ("synthetic", "class_folders")  # the datasets it reads (rsrepro.data.own.dataset_layout)
 CURVE_METRIC = "train_acc"  # the per-epoch value of history.json that the DVC curve plots
 LSENET = paper_dir(NAME)
 RUN_FILES = (("model", "pt"), ("history", "json"), ("metrics", "json"))  # what the report reads of a run
