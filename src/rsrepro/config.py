@@ -138,18 +138,19 @@ def _check_cross_references(config: dict[str, Any], source: str) -> None:
     for paper, targets in PAPERS.items():
         for name in config[paper]["datasets"]:
             layout = dataset_layout(config, name)
-            if name not in config["data"]:
-                problems.append(
-                    f"{paper}.datasets lists {name!r} but data.{name} is not configured; add a data.{name} "
-                    "section (config/paper.yaml has one for every registry dataset; your own dataset: "
-                    "layout, path and image_size, see docs/real-data.md)"
-                )
-            elif layout not in targets.LAYOUTS:
+            if layout is not None and layout not in targets.LAYOUTS:
                 fits = ", ".join(layout for layout in targets.LAYOUTS if layout != "synthetic")
                 problems.append(
                     f"{paper}.datasets lists {name!r}, a {layout} dataset; {targets.TITLE} reads {fits} "
                     f"datasets: remove it from {paper}.datasets"
                 )
+            elif name not in config["data"]:
+                problems.append(
+                    f"{paper}.datasets lists {name!r} but data.{name} is not configured; add a data.{name} "
+                    "section (config/paper.yaml has one for every registry dataset; your own dataset: "
+                    "layout, path and image_size, see docs/real-data.md)"
+                )
+
     for paper, targets in PAPERS.items():
         batch_key, batch = targets.global_batch(config)
         gpus = config[paper]["train"]["gpus"]
