@@ -50,7 +50,6 @@ def convert_folder_per_class(
             "official_split": "",
         }
     )
-    check_class_sizes(source, names, base)
     write_prepared(
         out,
         source,
@@ -61,14 +60,3 @@ def convert_folder_per_class(
         captions=[[class_caption(n)] for n in names],
         attribute_names=attribute_words(classes),
     )
-
-
-def check_class_sizes(source: Source, names: list[str], base: Path) -> None:
-    """Stop where a class has a single image: no split can give it a training and a test image."""
-    counts = pd.Series(names).value_counts()
-    lone = sorted(counts[counts < 2].index)
-    if lone:
-        raise LayoutError(
-            f"{source.name}: {len(lone)} classes of {base} hold one image ({', '.join(lone[:5])}); every "
-            "class needs a training and a test image. Add images to them or move those folders out."
-        )
