@@ -15,14 +15,13 @@ from rsrepro.data.sources.catalog import DATASETS
 from rsrepro.data.sources.converters.karpathy import read_karpathy, scene_of
 from rsrepro.data.sources.errors import LayoutError
 from rsrepro.data.sources.prepare import prepare_source
+from rsrepro.data.sources.spec import ClassFolders
 from rsrepro.data.standin import (
-    FOLDER_LAYOUTS,
     CaptionedImage,
     Sentence,
     karpathy_json,
+    write_captioned_dataset,
     write_folder_dataset,
-    write_rsicd,
-    write_rsitmd,
 )
 from rsrepro.data.standin.files import encode_image
 from rsrepro.swan.text import build_vocabulary, vocabulary_captions
@@ -41,7 +40,10 @@ def prepare(name: str, raw: Path, tmp_path: Path, size: int = 8) -> PreparedData
     return PreparedDataset.load(out)
 
 
-@pytest.mark.parametrize("name", sorted(FOLDER_LAYOUTS))
+CLASS_FOLDER_DATASETS = sorted(n for n, d in DATASETS.items() if isinstance(d.layout, ClassFolders))
+
+
+@pytest.mark.parametrize("name", CLASS_FOLDER_DATASETS)
 def test_folder_per_class_datasets(name: str, tmp_path: Path) -> None:
     folder_standin(name, tmp_path / "raw" / name, per_class=2)
     data = prepare(name, tmp_path / "raw" / name, tmp_path)
@@ -50,7 +52,7 @@ def test_folder_per_class_datasets(name: str, tmp_path: Path) -> None:
     assert data.images.shape[1:] == (8, 8, 3)
     assert set(np.bincount(data.class_idx)) == {2}
     assert (data.meta["scene"] == data.meta["class_name"]).all()
-    layout = FOLDER_LAYOUTS[name]
+    layout = DATASETS[name].layout
     first = data.meta.iloc[0]
     stem = layout.stem.format(cls=first["class_name"].lower(), i=layout.first)
     assert first["file"] == f"{first['class_name']}/{stem}{layout.suffix}"  # e.g. AID's Airport/airport_1.jpg
@@ -85,7 +87,7 @@ def test_rsitmd_takes_raw_captions_and_the_official_lists_order(tmp_path: Path) 
         captioned("airport_3.tif", "val"),
         CaptionedImage("airport_2.tif", "train", (Sentence("a"),) * 4 + (Sentence(""),)),  # blanks are kept
     ]
-    write_rsitmd(tmp_path / "raw" / "rsitmd", random_images(4), records)
+    write_captioned_dataset("rsitmd", tmp_path / "raw" / "rsitmd", random_images(4), records)
     data = prepare("rsitmd", tmp_path / "raw" / "rsitmd", tmp_path)
     assert data.meta["file"].tolist() == ["airport_1.tif", "airport_2.tif", "airport_3.tif", "boat_7.tif"]
     assert data.meta["scene"].tolist() == ["airport", "airport", "airport", "boat"]
@@ -108,7 +110,7 @@ def test_rsicd_takes_tokens_where_raw_differs(tmp_path: Path) -> None:
         captioned("00017.jpg", "val"),
         captioned("beach_3.jpg", "test"),
     ]
-    write_rsicd(tmp_path / "raw" / "rsicd", random_images(3), records)
+    write_captioned_dataset("rsicd", tmp_path / "raw" / "rsicd", random_images(3), records)
     data = prepare("rsicd", tmp_path / "raw" / "rsicd", tmp_path)
     assert data.captions[0][:2] == ["many planes are .", " ."]
     assert data.captions[1][0] == "a 00017jpg caption 0 ."  # the default tokens of "A 00017.jpg caption 0."
@@ -122,7 +124,7 @@ def test_a_captions_archive_given_for_the_json_converts(tmp_path: Path) -> None:
     extracted into a folder of that name, which must not count as a second copy."""
     records = [captioned("airport_1.jpg", "train"), captioned("beach_3.jpg", "test")]
     raw = tmp_path / "raw" / "rsicd"
-    files = write_rsicd(raw, random_images(2), records)
+    files = write_captioned_dataset("rsicd", raw, random_images(2), records)
     files["captions"].write_bytes(
         zip_bytes({"annotations_rsicd/dataset_rsicd.json": files["captions"].read_bytes()})
     )
@@ -301,8 +303,8 @@ def test_a_caption_file_that_is_not_utf8_is_one_error_line_with_the_file_and_the
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     raw = tmp_path / "raw" / "rsicd"
-    files = write_rsicd(
-        raw, random_images(2), [captioned("airport_1.jpg", "train"), captioned("b_2.jpg", "test")]
+    files = write_captioned_dataset(
+        "rsicd", raw, random_images(2), [captioned("airport_1.jpg", "train"), captioned("b_2.jpg", "test")]
     )
     text = files["captions"].read_bytes()
     files["captions"].write_bytes(text.replace(b"caption 0", b"caption \xff", 1))

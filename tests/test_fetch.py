@@ -19,7 +19,7 @@ from rsrepro.data.sources.download import fetch_source
 from rsrepro.data.sources.errors import ArchiveError, ChecksumError, LayoutError, SourceError
 from rsrepro.data.sources.prepare import prepare_source
 from rsrepro.data.sources.spec import RemoteFile, Source
-from rsrepro.data.standin import write_rsicd
+from rsrepro.data.standin import write_captioned_dataset
 from tests import realdata_fixtures
 from tests.realdata_fixtures import LoopbackServer, captioned, folder_standin, random_images, zip_bytes
 
@@ -155,7 +155,8 @@ def test_aid_comes_from_its_mirror_and_is_locked_at_first_fetch(
 
 
 def rsicd_files(tmp_path: Path) -> dict[str, Path]:
-    return write_rsicd(
+    return write_captioned_dataset(
+        "rsicd",
         tmp_path / "rsicd",
         random_images(2),
         [captioned("airport_1.jpg", "train"), captioned("b_2.jpg", "test")],

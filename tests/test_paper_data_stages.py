@@ -20,7 +20,7 @@ import yaml
 
 from rsrepro.data.prepared import PreparedDataset
 from rsrepro.data.sources.catalog import DATASETS
-from rsrepro.data.standin import standin_params, write_rsicd, write_rsitmd
+from rsrepro.data.standin import standin_params, write_captioned_dataset
 from tests.realdata_fixtures import (
     captioned,
     folder_standin,
@@ -54,10 +54,12 @@ def paper_workdir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Pa
     records = {
         name: caption_records(name, ".tif" if name == "rsitmd" else ".jpg") for name in ("rsitmd", "rsicd")
     }
-    files["rsitmd"] = write_rsitmd(
-        standins / "rsitmd", random_images(len(records["rsitmd"])), records["rsitmd"]
+    files["rsitmd"] = write_captioned_dataset(
+        "rsitmd", standins / "rsitmd", random_images(len(records["rsitmd"])), records["rsitmd"]
     )
-    files["rsicd"] = write_rsicd(standins / "rsicd", random_images(len(records["rsicd"])), records["rsicd"])
+    files["rsicd"] = write_captioned_dataset(
+        "rsicd", standins / "rsicd", random_images(len(records["rsicd"])), records["rsicd"]
+    )
     files["rssdivcs"] = rssdivcs_standin(standins / "rssdivcs")["files"]
     with loopback_server() as server:
 

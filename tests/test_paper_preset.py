@@ -11,7 +11,7 @@ import yaml
 
 from rsrepro.config import load_schema, validate_params
 from rsrepro.data.sources.catalog import CLIP_MODELS, SOURCES
-from rsrepro.data.standin import standin_params, write_rsicd
+from rsrepro.data.standin import standin_params, write_captioned_dataset
 from rsrepro.papers import PAPERS
 from rsrepro.paths import PRETRAINED, weights_input
 from rsrepro.workflow import fetch_params
@@ -110,7 +110,9 @@ def test_standin_params_point_the_preset_at_stand_ins(tmp_path: Path) -> None:
 
     files = {
         "ucm": folder_standin("ucm", tmp_path / "ucm", per_class=1),
-        "rsicd": write_rsicd(tmp_path / "rsicd", random_images(1), [captioned("a_1.jpg", "train")]),
+        "rsicd": write_captioned_dataset(
+            "rsicd", tmp_path / "rsicd", random_images(1), [captioned("a_1.jpg", "train")]
+        ),
         "rssdivcs": {"folder": tmp_path / "RSSDIVCS"},
     }
     files["rssdivcs"]["folder"].mkdir()

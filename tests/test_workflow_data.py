@@ -34,7 +34,7 @@ def test_invalid_params_stop_before_any_job(tmp_path: Path) -> None:
     workdir = make_workdir(tmp_path, lsenet={"datasets": ["ucm2"]})
     result = snakemake(workdir, "--dry-run", check=False)
     assert result.returncode != 0
-    assert "lsenet.datasets[0] = 'ucm2' is not allowed; allowed values:" in result.stderr
+    assert "lsenet.datasets lists 'ucm2' but data.ucm2 is not configured" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (workdir / "results").exists()
 

@@ -14,6 +14,8 @@ from typing import Any
 import jsonschema
 import yaml
 
+from rsrepro.data.own import dataset_layout, own_problems
+from rsrepro.data.sources.catalog import DATASETS
 from rsrepro.errors import RsreproError
 from rsrepro.papers import PAPERS
 
@@ -35,10 +37,14 @@ def _shown(value: Any) -> str:
 
 
 def load_schema(path: str | Path) -> dict[str, Any]:
-    """params.yaml's schema: the shared sections in ``path``, and each registered paper's section from
-    ``<paper>.schema.yaml`` beside it, with its variants' enum from the paper's ``VARIANTS``."""
+    """params.yaml's schema: the shared sections in ``path`` with a ``data.<name>`` section per registry
+    dataset, and each registered paper's section from ``<paper>.schema.yaml`` beside it, with its
+    variants' enum from the paper's ``VARIANTS``. Which datasets a paper takes is checked after the
+    schema (:func:`_check_cross_references`): a dataset may be declared in params.yaml itself."""
     path = Path(path)
     schema = yaml.safe_load(path.read_text())
+    data = schema["properties"]["data"]["properties"]
+    data |= {name: {"$ref": "#/$defs/real_dataset"} for name in DATASETS}
     for name, paper in PAPERS.items():
         section = yaml.safe_load((path.parent / f"{name}.schema.yaml").read_text())
         schema["$defs"] |= section.pop("$defs", {}) | {f"{name}_variant": {"enum": list(paper.VARIANTS)}}
@@ -128,13 +134,23 @@ def _check_cross_references(config: dict[str, Any], source: str) -> None:
     """Rules a schema cannot express: each paper's own (its ``params_problems``), every dataset a paper
     uses is configured, and every GPU of a DDP run gets a share of the global batch."""
     problems = [problem for targets in PAPERS.values() for problem in targets.params_problems(config)]
-    problems += [
-        f"{paper}.datasets lists {name!r} but data.{name} is not configured; "
-        f"add a data.{name} section (config/paper.yaml has one for every real dataset)"
-        for paper in PAPERS
-        for name in config[paper]["datasets"]
-        if name not in config["data"]
-    ]
+    problems += own_problems(config)
+    for paper, targets in PAPERS.items():
+        for name in config[paper]["datasets"]:
+            layout = dataset_layout(config, name)
+            if layout is not None and layout not in targets.LAYOUTS:
+                fits = ", ".join(layout for layout in targets.LAYOUTS if layout != "synthetic")
+                problems.append(
+                    f"{paper}.datasets lists {name!r}, a {layout} dataset; {targets.TITLE} reads {fits} "
+                    f"datasets: remove it from {paper}.datasets"
+                )
+            elif name not in config["data"]:
+                problems.append(
+                    f"{paper}.datasets lists {name!r} but data.{name} is not configured; add a data.{name} "
+                    "section (config/paper.yaml has one for every registry dataset; your own dataset: "
+                    "layout, path and image_size, see docs/real-data.md)"
+                )
+
     for paper, targets in PAPERS.items():
         batch_key, batch = targets.global_batch(config)
         gpus = config[paper]["train"]["gpus"]

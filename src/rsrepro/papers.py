@@ -25,6 +25,7 @@ class PaperTargets(Protocol):
 
     NAME: str  # params section, results folder, rule file and notebook name
     TITLE: str  # as the paper spells it
+    LAYOUTS: tuple[str, ...]  # the dataset layouts it reads (rsrepro.data.own.dataset_layout)
     VARIANTS: tuple[str, ...]  # what the paper's ``variant`` wildcard and CLI accept
     CURVE_METRIC: str  # the per-epoch value of a run's history that its DVC curve plots
 

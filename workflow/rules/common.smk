@@ -4,6 +4,7 @@ import sys
 from pathlib import Path
 
 from rsrepro.config import ParamsError, load_schema, validate_params
+from rsrepro.data.own import own_datasets
 from rsrepro.data.sources.catalog import CLIP_MODELS, DATASETS
 from rsrepro.data.sources.catalog import PRETRAINED as PRETRAINED_SOURCES
 from rsrepro.training.launch import SLOTS_PER_GPU_ENV, job_resources, local_limits, visible_gpus
@@ -45,6 +46,7 @@ put_interpreter_on_path()
 cache_fingerprints(".snakemake/rsrepro")  # saved by the Snakefile once all rules are read
 
 REAL_DATASETS = list(DATASETS)
+OWN_DATASETS = own_datasets(config)  # declared in params.yaml by layout and path (rsrepro.data.own)
 PRETRAINED_FILES = list(PRETRAINED_SOURCES)
 
 ENV = "../envs/rsrepro.yaml"  # every rule's (rsrepro.jobs.add_job_files), relative to its rule file

@@ -24,6 +24,19 @@ rule prepare_synthetic:
         )
 
 
+rule prepare_own:
+    # A researcher's own dataset, read in place from data.<name>.path; editing the params reruns it (delete
+    # results/prepared/<name> after changing the files themselves).
+    output:
+        directory(f"{PREPARED}/{{own}}"),
+    wildcard_constraints:
+        own="|".join(OWN_DATASETS) or "(?!)",  # (?!) matches nothing: no dataset declared
+    params:
+        cfg=lambda w: as_json(config["data"][w.own]),
+    shell:
+        job("rsrepro prepare-own {wildcards.own} --out {output} --params {params.cfg:q}")
+
+
 rule split_classification:
     input:
         f"{PREPARED}/{{dataset}}",

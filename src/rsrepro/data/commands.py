@@ -18,6 +18,12 @@ def add_commands(subparsers: Any) -> None:
     synth.add_argument("--threads", type=int, default=1, help="processes drawing the images")
     synth.set_defaults(handler=_prepare_synthetic)
 
+    own = subparsers.add_parser("prepare-own", help="convert your own dataset (data.<name>: layout, path)")
+    own.add_argument("name", help="the dataset's name in params.yaml's data section")
+    own.add_argument("--out", type=Path, required=True, help="prepared dataset directory to write")
+    own.add_argument("--params", type=json_object, required=True, help="data.<name> as JSON")
+    own.set_defaults(handler=_prepare_own)
+
     split = subparsers.add_parser("split", help="write one split file of a prepared dataset")
     split.add_argument("protocol", choices=["classification", "retrieval", "zero-shot"])
     split.add_argument("--prepared", type=Path, required=True, help="prepared dataset directory")
@@ -38,13 +44,19 @@ def _prepare_synthetic(args: argparse.Namespace) -> None:
     )
 
 
+def _prepare_own(args: argparse.Namespace) -> None:
+    from rsrepro.data.own import prepare_own
+
+    prepare_own(args.name, args.params, args.out)
+
+
 def _split(args: argparse.Namespace) -> None:
     from rsrepro.data import splits
     from rsrepro.data.prepared import PreparedDataset
 
     data = PreparedDataset.load(args.prepared)
     if args.protocol == "classification":
-        result = splits.classification_split(data.class_idx, args.ratio, args.seed)
+        result = splits.classification_split(data.class_idx, args.ratio, args.seed, data.classes)
     elif args.protocol == "retrieval":
         result = splits.retrieval_split(data.meta["official_split"], args.val_fraction, args.seed)
     else:

@@ -27,7 +27,11 @@ class SplitError(RsreproError):
 
 
 def _stratified(
-    class_idx: np.ndarray, fraction: float, rng: np.random.Generator, what: str
+    class_idx: np.ndarray,
+    fraction: float,
+    rng: np.random.Generator,
+    what: str,
+    classes: Sequence[str] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Split every class's images: round(fraction * n_c) to the first part, the rest to the second."""
     first, second = [], []
@@ -35,18 +39,24 @@ def _stratified(
         members = rng.permutation(np.flatnonzero(class_idx == c))
         k = round(fraction * len(members))
         if k == 0 or k == len(members):
+            name = f"class {classes[c]!r}" if classes is not None else f"class {c}"
+            needed = next(n for n in range(2, 10_000) if 0 < round(fraction * n) < n)
             raise SplitError(
-                f"class {c} has {len(members)} images: a {what} of {fraction} leaves one side empty"
+                f"{name} has {len(members)} images: a {what} of {fraction} leaves one side empty; give it at "
+                f"least {needed} images, or drop the {what} {fraction} from the params"
             )
         first.append(members[:k])
         second.append(members[k:])
     return np.sort(np.concatenate(first)), np.sort(np.concatenate(second))
 
 
-def classification_split(class_idx: np.ndarray, train_ratio: float, seed: int) -> dict[str, Any]:
-    """LSE-Net protocol: stratified per-class train/test split at ``train_ratio``."""
+def classification_split(
+    class_idx: np.ndarray, train_ratio: float, seed: int, classes: Sequence[str] | None = None
+) -> dict[str, Any]:
+    """LSE-Net protocol: stratified per-class train/test split at ``train_ratio`` (``classes``: the class
+    names, for messages)."""
     rng = np.random.default_rng(seed)
-    train, test = _stratified(np.asarray(class_idx), train_ratio, rng, "train ratio")
+    train, test = _stratified(np.asarray(class_idx), train_ratio, rng, "train ratio", classes)
     return {
         "protocol": "classification",
         "train_ratio": train_ratio,

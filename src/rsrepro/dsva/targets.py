@@ -17,6 +17,11 @@ from rsrepro.reports.tables import cell
 __all__ = ["VARIANTS"]  # the registry's PaperTargets.VARIANTS
 NAME = "dsva"
 TITLE = "DSVA"
+LAYOUTS = (
+    "synthetic",
+    "class_folders",
+    "rssdivcs_mat",
+)  # the datasets it reads (rsrepro.data.own.dataset_layout)
 CURVE_METRIC = "loss"  # per-epoch test metrics live in the run's metrics.json (dsva-summarize)
 # "paper" picks epochs on the test set as the released code does (comparable with the paper's number);
 # "validation" is the honest selection on pseudo-unseen validation classes.

@@ -14,6 +14,7 @@ from rsrepro.reports.tables import cell
 
 NAME = "lsenet"
 TITLE = "LSE-Net"
+LAYOUTS = ("synthetic", "class_folders")  # the datasets it reads (rsrepro.data.own.dataset_layout)
 CURVE_METRIC = "train_acc"  # the per-epoch value of history.json that the DVC curve plots
 LSENET = paper_dir(NAME)
 RUN_FILES = (("model", "pt"), ("history", "json"), ("metrics", "json"))  # what the report reads of a run
@@ -134,13 +135,23 @@ def global_batch(config: dict[str, Any]) -> tuple[str, int]:
 
 
 def params_problems(config: dict[str, Any]) -> list[str]:
-    """Every dataset of ``lsenet.datasets`` has its train ratios."""
+    """Every dataset of ``lsenet.datasets`` has its train ratios, and every ratio's dataset is configured
+    (a misspelt name would be ignored)."""
     cfg = config["lsenet"]
-    return [
+    problems = [
         f"lsenet.train_ratios has no entry for dataset {name!r} listed in lsenet.datasets; "
         f"add e.g. `{name}: [0.5]` under lsenet.train_ratios"
         for name in cfg["datasets"]
         if name not in cfg["train_ratios"]
+    ]
+    return problems + [
+        f"{key}.{name}: no dataset {name!r} in data; fix the name or declare data.{name}"
+        for key, ratios in (
+            ("lsenet.train_ratios", cfg["train_ratios"]),
+            ("lsenet.ablation.train_ratios", cfg["ablation"]["train_ratios"]),
+        )
+        for name in ratios
+        if name not in config["data"]
     ]
 
 

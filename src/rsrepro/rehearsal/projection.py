@@ -22,22 +22,21 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from rsrepro.data.sources.catalog import CLIP_MODELS, DATASETS, SOURCES
+from rsrepro.data.splits import scaled_class_counts
 from rsrepro.dsva.settings import train_settings
+from rsrepro.papers import PAPERS
 
-# Images as published (research notes): UCM 21 x 100, AID 10,000, NWPU 45 x 700, RSITMD and RSICD with
-# SWAN's official train / test lists, RSSDIVCS 70 x 800.
-REAL_IMAGES = {
-    "ucm": 2100, "aid": 10000, "nwpu_resisc45": 31500, "rsitmd": 4743, "rsicd": 10921, "rssdivcs": 56000,
-}  # fmt: skip
-OFFICIAL_TRAIN = {"rsitmd": 4291, "rsicd": 9828}
+# Images as published, the caption datasets' official training images and the published download sizes:
+# the registry's (rsrepro.data.sources.catalog).
+REAL_IMAGES = {name: entry.images for name, entry in DATASETS.items()}
+OFFICIAL_TRAIN = {name: entry.official_train for name, entry in DATASETS.items() if entry.official_train}
 CAPTIONS_PER_IMAGE = 5
-RSSDIVCS_PER_CLASS = 800
-# Published sizes in bytes (research notes); AID's, RSITMD's and RSSDIVCS's are not published.
 PUBLISHED_BYTES = {
-    "ucm": 332e6, "nwpu_resisc45": 427_389_445, "rsicd": 484_955_574, "glove_840b_300d": 2.0e9,
-    "clip_rsicd": 605e6,
-}  # fmt: skip
-PAPERS = ("lsenet", "swan", "dsva")
+    name: source.download_bytes
+    for name, source in {**SOURCES, **CLIP_MODELS}.items()
+    if source.download_bytes is not None
+}
 
 
 def dsva_workload(variant: str, crop: bool, phase: str) -> str:
@@ -169,20 +168,22 @@ def dsva_stages(config: dict[str, Any]) -> list[Stage]:
     frozen."""
     cfg = config["dsva"]
     stages = []
-    for variant in cfg["variants"]:
+    for dataset, variant in itertools.product(cfg["datasets"], cfg["variants"]):
+        entry = DATASETS[dataset]
+        per_class = entry.images / entry.class_count
         train_work: dict[str, float] = {}
         predict_work: dict[str, float] = {}
         jobs = checkpoints = 0
         for split in cfg["splits"]:
-            seen, unseen = (int(k) for k in split.split("/"))
-            zsl_test = unseen * RSSDIVCS_PER_CLASS
-            seen_test = seen * RSSDIVCS_PER_CLASS * config["splits"]["zero_shot"]["seen_test_fraction"]
+            seen, unseen = scaled_class_counts(entry.class_count, *(int(k) for k in split.split("/")))
+            zsl_test = unseen * per_class
+            seen_test = seen * per_class * config["splits"]["zero_shot"]["seen_test_fraction"]
             tests = {"zsl": zsl_test, "gzsl": zsl_test + seen_test}
             for setting in ("zsl", "gzsl"):
                 s = train_settings(cfg, split, setting)
                 crop = bool(s["crop_branch"])
                 per_epoch = s["batches_per_epoch"] * s["ways"] * s["shots"]
-                validation = s["val_classes"] * RSSDIVCS_PER_CLASS
+                validation = s["val_classes"] * per_class
                 for predicted in (tests[setting], validation):  # the full and the select stage
                     runs = len(cfg["split_seeds"])
                     jobs, checkpoints = jobs + runs, checkpoints + runs * s["epochs"]
@@ -194,7 +195,7 @@ def dsva_stages(config: dict[str, Any]) -> list[Stage]:
                         train_work[key] = train_work.get(key, 0.0) + runs * epochs * per_epoch
                     key = dsva_workload(variant, crop, "predict")
                     predict_work[key] = predict_work.get(key, 0.0) + runs * s["epochs"] * predicted
-        setting = f"rssdivcs {variant}"
+        setting = f"{dataset} {variant}"
         stages += [
             Stage("dsva", setting, "train", jobs, tuple(train_work.items())),
             Stage("dsva", setting, "predict", jobs, tuple(predict_work.items())),
@@ -203,8 +204,16 @@ def dsva_stages(config: dict[str, Any]) -> list[Stage]:
     return stages
 
 
+# Per registered paper (rsrepro.papers): its stages.
+PAPER_STAGES = {"lsenet": lsenet_stages, "swan": swan_stages, "dsva": dsva_stages}
+
+
 def preset_stages(config: dict[str, Any]) -> list[Stage]:
-    return lsenet_stages(config) + swan_stages(config) + dsva_stages(config)
+    """Every registered paper's stages; a paper without a stage function here stops, named."""
+    missing = sorted(set(PAPERS) - set(PAPER_STAGES))
+    if missing:
+        raise KeyError(f"no projection of the papers {missing}: add their stages to PAPER_STAGES")
+    return [stage for paper in PAPERS for stage in PAPER_STAGES[paper](config)]
 
 
 def price(stage: Stage, rates: Rates) -> Priced:

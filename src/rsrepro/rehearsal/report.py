@@ -22,15 +22,17 @@ from typing import Any
 import numpy as np
 import torch
 
+from rsrepro.data.sources.catalog import DATASETS
 from rsrepro.dsva.settings import train_settings
 from rsrepro.dsva.targets import split_of
+from rsrepro.papers import PAPERS
 from rsrepro.rehearsal import measure, projection
 from rsrepro.rehearsal.workloads import REPO, image_size, paper_preset, preset_config, workloads
 from rsrepro.reports.environment import stage_wall_times
 from rsrepro.training.device import pick_device
 from rsrepro.training.run import read_history
 
-TRAINING_RULES = {"lsenet": "lsenet_train", "swan": "swan_train", "dsva": "dsva_train"}
+TRAINING_RULES = {paper: f"{paper}_train" for paper in PAPERS}  # each registered paper's training rule
 GB = 1e9
 
 
@@ -188,7 +190,7 @@ def disk_lines(workdir: Path) -> list[str]:
     lines.append(
         f"  downloads with published sizes: {sum(known.values()) / GB:.1f} GB ("
         + ", ".join(f"{k} {v / GB:.2f}" for k, v in known.items())
-        + "); AID, RSITMD and RSSDIVCS publish none"
+        + f"); {', '.join(sorted(set(DATASETS) - set(known)))} publish none"
     )
     weights = sum(p.stat().st_size for p in (workdir / "weights").rglob("*") if p.is_file())
     lines.append(

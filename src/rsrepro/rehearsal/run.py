@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from rsrepro.data.sources.catalog import DATASETS
 from rsrepro.data.standin import standin_params
 from rsrepro.errors import RsreproError
 from rsrepro.rehearsal.standins import caption_words, write_clip_rsicd_split, write_standins
@@ -38,8 +39,8 @@ class Scale:
     overrides: dict[str, Any]
 
 
-# The fewest images per class at which every paper ratio leaves a train and a test image (NWPU: 10 %).
-STANDIN_IMAGES = {"ucm": 3, "aid": 3, "nwpu_resisc45": 6, "rsitmd": 3, "rsicd": 3, "rssdivcs": 3}
+# The fewest images per class at which every paper ratio leaves a train and a test image (the registry's).
+STANDIN_IMAGES = {name: entry.standin_per_class for name, entry in DATASETS.items()}
 SCALES = {
     "full": Scale(STANDIN_IMAGES, 256, "vit-b/32", {}),
     # the test suite's: every code path, format and architecture of the preset, on one dataset per

@@ -1,12 +1,12 @@
-"""Stand-ins of the six paper datasets in their published layouts and formats, drawn by the synthetic
-generator: what a researcher downloads, a few images per class, so that fetch, verify, extract, convert
-and split run as on the real files.
+"""Stand-ins of every registry dataset (:data:`rsrepro.data.sources.catalog.DATASETS`) in its published
+layout and formats, drawn by the synthetic generator: what a researcher downloads, a few images per class,
+so that fetch, verify, extract, convert and split run as on the real files.
 
 Each real class is drawn as a synthetic scene class (class ``c`` as ``CLASSES[c % 28]``, a different
-image seed per image); images are drawn at ``size`` and written at each dataset's own resolution and
-format (UCM and RSITMD ``.tif`` at 256, AID ``.jpg`` at 600, NWPU ``.jpg`` at 256, RSICD ``.jpg`` at 224,
-RSSDIVCS ``.jpg`` at 256), so the conversion resizes where the real one does. Captions are the generator's
-(true to what was drawn); RSSDIVCS's attributes are random in [0, 1], in its 98 x 70 shape.
+image seed per image); images are drawn at ``size`` and written at each dataset's published resolution
+and format (the entry's ``published_size`` and layout: UCM and RSITMD ``.tif`` at 256, AID ``.jpg`` at
+600, RSICD ``.jpg`` at 224, ...), so the conversion resizes where the real one does. Captions are the
+generator's (true to what was drawn); RSSDIVCS's attributes are random in [0, 1], in its 98 x 70 shape.
 """
 
 from __future__ import annotations
@@ -19,20 +19,10 @@ import numpy as np
 from PIL import Image
 
 from rsrepro.data.sources.catalog import DATASETS, SOURCES
-from rsrepro.data.standin import (
-    CaptionedImage,
-    Sentence,
-    ZeroShotLists,
-    write_folder_dataset,
-    write_rsicd,
-    write_rsitmd,
-    write_rssdivcs,
-)
+from rsrepro.data.sources.spec import ClassFolders, Dataset, KarpathyCaptions, ZeroShotMat
+from rsrepro.data.standin import WRITERS, CaptionedImage, Sentence, ZeroShotLists
 from rsrepro.data.synthetic import CLASSES, render_scene
 
-# The resolution each dataset is published at (the prepared form resizes to data.<name>.image_size).
-PUBLISHED_SIZE = {"ucm": 256, "aid": 600, "nwpu_resisc45": 256, "rsitmd": 256, "rsicd": 224, "rssdivcs": 256}
-RSSDIVCS_ATTRIBUTES = 98  # attri_dim of the released code
 RSSDIVCS_UNSEEN = {"60/10": 10, "50/20": 20, "40/30": 30}
 CAPTION_SPLITS = ("train", "val", "test")
 
@@ -48,12 +38,12 @@ def drawn(class_index: int, image_index: int, size: int, out_size: int, seed: in
     return image, scene.captions
 
 
-def class_images(name: str, n_classes: int, per_class: int, size: int, seed: int):
+def class_images(entry: Dataset, per_class: int, size: int, seed: int):
     """Images (at the dataset's published size), their labels and captions, ``per_class`` per class."""
     images, labels, captions = [], [], []
-    for c in range(n_classes):
+    for c in range(entry.class_count):
         for i in range(per_class):
-            image, text = drawn(c, i, size, PUBLISHED_SIZE[name], seed)
+            image, text = drawn(c, i, size, entry.published_size, seed)
             images.append(image)
             labels.append(c)
             captions.append(text)
@@ -61,24 +51,27 @@ def class_images(name: str, n_classes: int, per_class: int, size: int, seed: int
 
 
 def caption_records(
-    name: str, per_class: int, size: int, seed: int
+    entry: Dataset, per_class: int, size: int, seed: int
 ) -> tuple[list[np.ndarray], list[CaptionedImage]]:
     """A captioned dataset whose scenes are the synthetic classes (file names ``<scene>_<n>``), each
     scene's images in train, then val, then test (the last two one image each where there are three or
-    more), and for RSICD one scene-less numeric name per split, as the real file holds."""
-    suffix = ".tif" if name == "rsitmd" else ".jpg"
+    more), and where the layout says so (RSICD) one scene-less numeric name per split, as the real file
+    holds."""
+    layout, out_size = entry.layout, entry.published_size
+    assert isinstance(layout, KarpathyCaptions)
+    suffix = layout.image_suffix
     images, records = [], []
     for c, scene in enumerate(CLASSES):
         for i in range(per_class):
-            image, text = drawn(c, i, size, PUBLISHED_SIZE[name], seed)
+            image, text = drawn(c, i, size, out_size, seed)
             split = CAPTION_SPLITS[max(0, i - per_class + 3)] if per_class >= 3 else "train"
             images.append(image)
             records.append(CaptionedImage(f"{scene}_{i}{suffix}", split, tuple(Sentence(t) for t in text)))
-    if name == "rsicd":
+    if layout.scene_less:
         for k, split in enumerate(CAPTION_SPLITS):
-            image, text = drawn(k, per_class + k, size, PUBLISHED_SIZE[name], seed)
+            image, text = drawn(k, per_class + k, size, out_size, seed)
             images.append(image)
-            records.append(CaptionedImage(f"{k + 1:05d}.jpg", split, tuple(Sentence(t) for t in text)))
+            records.append(CaptionedImage(f"{k + 1:05d}{suffix}", split, tuple(Sentence(t) for t in text)))
     return images, records
 
 
@@ -103,24 +96,34 @@ def rssdivcs_lists(labels: np.ndarray, n_classes: int, seed: int) -> dict[str, Z
 
 
 def write_standins(out: Path, per_class: dict[str, int], size: int = 256, seed: int = 0) -> dict[str, dict]:
-    """The six datasets' files under ``out/<name>/``: ``{name: {catalog key: path}}``."""
-    files: dict[str, dict] = {}
-    for name in ("ucm", "aid", "nwpu_resisc45"):
-        images, labels, _ = class_images(name, DATASETS[name].class_count, per_class[name], size, seed)
-        files[name] = write_folder_dataset(name, out / name, images, labels)
-    for name, writer in (("rsitmd", write_rsitmd), ("rsicd", write_rsicd)):
-        files[name] = writer(out / name, *caption_records(name, per_class[name], size, seed))
-    n_classes = DATASETS["rssdivcs"].class_count
-    images, labels, _ = class_images("rssdivcs", n_classes, per_class["rssdivcs"], size, seed)
+    """Every registry dataset's files under ``out/<name>/``: ``{name: {catalog key: path}}``;
+    ``per_class``: images per class of each dataset."""
+    return {
+        name: write_standin(entry, out / name, per_class[name], size, seed)
+        for name, entry in DATASETS.items()
+    }
+
+
+def write_standin(entry: Dataset, out: Path, per_class: int, size: int, seed: int) -> dict[str, Path]:
+    """One dataset's stand-in, written by its layout's writer."""
+    write = WRITERS[entry.layout.name]
+    if isinstance(entry.layout, ClassFolders):
+        images, labels, _ = class_images(entry, per_class, size, seed)
+        return write(entry.name, out, images, labels)
+    if isinstance(entry.layout, KarpathyCaptions):
+        return write(entry.name, out, *caption_records(entry, per_class, size, seed))
+    assert isinstance(entry.layout, ZeroShotMat)
+    n_classes, n_attributes = entry.class_count, entry.layout.attributes
+    images, labels, _ = class_images(entry, per_class, size, seed)
     rng = np.random.default_rng(seed)
-    groups = np.array_split(rng.permutation(RSSDIVCS_ATTRIBUTES), 3)
-    files["rssdivcs"] = write_rssdivcs(
-        out / "rssdivcs",
+    groups = np.array_split(rng.permutation(n_attributes), 3)
+    return write(
+        out,
         images,
         labels,
         [f"{CLASSES[c % len(CLASSES)]}_{c // len(CLASSES)}" for c in range(n_classes)],
         rssdivcs_lists(np.asarray(labels), n_classes, seed),
-        rng.random((n_classes, RSSDIVCS_ATTRIBUTES)),
+        rng.random((n_classes, n_attributes)),
         dict(
             zip(
                 ("functions", "materials", "surface_properties"),
@@ -129,7 +132,6 @@ def write_standins(out: Path, per_class: dict[str, int], size: int = 256, seed: 
             )
         ),
     )
-    return files
 
 
 def write_clip_rsicd_split(out: Path, rsicd_captions: Path) -> dict[str, Path]:
@@ -151,9 +153,17 @@ def write_clip_rsicd_split(out: Path, rsicd_captions: Path) -> dict[str, Path]:
 
 
 def caption_words(files: dict[str, dict]) -> list[str]:
-    """Every token of the stand-ins' captions (what a vocabulary built from them can hold)."""
-    with zipfile.ZipFile(files["rsitmd"]["archive"]) as archive:
-        texts = [files["rsicd"]["captions"].read_bytes(), archive.read("RSITMD/dataset_RSITMD.json")]
+    """Every token of the caption stand-ins' captions (what a vocabulary built from them can hold)."""
+    texts = []
+    for name, by_key in files.items():
+        layout = DATASETS[name].layout
+        if not isinstance(layout, KarpathyCaptions):
+            continue
+        if layout.json_folder is None:
+            texts.append(by_key[layout.json_key].read_bytes())
+        else:
+            with zipfile.ZipFile(by_key[layout.json_key]) as archive:
+                texts.append(archive.read(f"{layout.json_folder}/{layout.json_name}"))
     return sorted(
         {
             token

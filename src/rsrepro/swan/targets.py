@@ -15,6 +15,7 @@ from rsrepro.swan import VARIANTS  # noqa: F401 (the registry's PaperTargets.VAR
 
 NAME = "swan"
 TITLE = "SWAN"
+LAYOUTS = ("synthetic", "karpathy_captions")  # the datasets it reads (rsrepro.data.own.dataset_layout)
 CURVE_METRIC = "val_mR"
 SWAN = paper_dir(NAME)
 RUN_FILES = (("history", "json"), ("metrics", "json"), ("test_outputs", "npz"))  # what the report reads

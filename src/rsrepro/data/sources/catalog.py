@@ -6,13 +6,26 @@ sha256 and the git blob id of dataset_rsicd.json (201528014227051/RSICD_optimal 
 Google-Drive mirrors (isaaccorley/torchrs scripts/download_{aid,rsicd}.sh), the Drive ids of the papers'
 READMEs. Every Hugging Face source is pinned to a commit. Where no checksum is published the first fetch
 records one in config/checksums.lock.json. Pure data: fetching never imports the converters
-(``rsrepro.data.sources.converters.CONVERTERS``).
+(``rsrepro.data.sources.converters.LAYOUTS``).
+
+A dataset is one :class:`~rsrepro.data.sources.spec.Dataset` entry in :data:`DATASETS`: its files, its
+published layout (the converter and the stand-in writer follow from it), classes, image count, resolution
+and download size as published. The params schema's dataset names, the rehearsal's stand-ins and its
+projection are read from here; a dataset in a layout that exists is one entry.
 """
 
 from __future__ import annotations
 
 from rsrepro.data.sources.errors import SourceError
-from rsrepro.data.sources.spec import HubModel, RemoteFile, Source
+from rsrepro.data.sources.spec import (
+    ClassFolders,
+    Dataset,
+    HubModel,
+    KarpathyCaptions,
+    RemoteFile,
+    Source,
+    ZeroShotMat,
+)
 
 HF_DATASETS = "https://huggingface.co/datasets"
 RSICD_OPTIMAL = (
@@ -44,10 +57,10 @@ CLIP_RSICD_DATA = (
     "https://raw.githubusercontent.com/arampacha/CLIP-rsicd/0f3abaf052e6689d2ad46abc85bc1df497ff6734/data"
 )
 
-DATASETS: dict[str, Source] = {
+DATASETS: dict[str, Dataset] = {
     source.name: source
     for source in (
-        Source(
+        Dataset(
             name="ucm",
             title="UC Merced Land Use (21 classes x 100 .tif, 256 px)",
             homepage="http://weegee.vision.ucmerced.edu/datasets/landuse.html",
@@ -64,8 +77,12 @@ DATASETS: dict[str, Source] = {
                 )
             },
             classes=UCM_CLASSES,
+            layout=ClassFolders("UCMerced_LandUse/Images", "{cls}{i:02d}", ".tif", first=0),  # agricultural00
+            images=2100,
+            published_size=256,
+            download_bytes=332e6,
         ),
-        Source(
+        Dataset(
             name="aid",
             title="AID (30 classes, 10,000 .jpg, 600 px)",
             homepage="https://captain-whu.github.io/AID/",
@@ -82,8 +99,11 @@ DATASETS: dict[str, Source] = {
                 )
             },
             classes=AID_CLASSES,
+            layout=ClassFolders("AID", "{cls}_{i}", ".jpg", first=1),  # AID/BareLand/bareland_1.jpg
+            images=10000,
+            published_size=600,
         ),
-        Source(
+        Dataset(
             name="nwpu_resisc45",
             title="NWPU-RESISC45 (45 classes x 700 .jpg, 256 px)",
             homepage="https://www.escience.cn/people/JunweiHan/NWPU-RESISC45.html",
@@ -101,8 +121,13 @@ DATASETS: dict[str, Source] = {
                 )
             },
             classes=NWPU_CLASSES,
+            layout=ClassFolders("NWPU-RESISC45", "{cls}_{i:03d}", ".jpg", first=1),  # airplane_001.jpg
+            images=31500,
+            published_size=256,
+            download_bytes=427_389_445,
+            standin_per_class=6,  # its 10 % ratio needs ten images for one training image per class
         ),
-        Source(
+        Dataset(
             name="rsitmd",
             title="RSITMD (4,743 images, 5 captions each; dataset_RSITMD.json)",
             homepage="https://github.com/xiaoyuan1996/AMFMN/tree/master/RSITMD",
@@ -116,8 +141,14 @@ DATASETS: dict[str, Source] = {
                     members=("dataset_RSITMD.json",),
                 )
             },
+            layout=KarpathyCaptions(
+                "dataset_RSITMD.json", "raw", ".tif", images="RSITMD/images", json_folder="RSITMD"
+            ),
+            images=4743,
+            published_size=256,
+            official_train=4291,
         ),
-        Source(
+        Dataset(
             name="rsicd",
             title="RSICD (10,921 images, 5 captions each; dataset_rsicd.json)",
             homepage="https://github.com/201528014227051/RSICD_optimal",
@@ -140,8 +171,21 @@ DATASETS: dict[str, Source] = {
                     plain=True,
                 ),
             },
+            layout=KarpathyCaptions(
+                "dataset_rsicd.json",
+                "tokens",
+                ".jpg",
+                images="RSICD_images",
+                images_key="images",
+                json_key="captions",
+                scene_less=True,
+            ),
+            images=10921,
+            published_size=224,
+            download_bytes=484_955_574,
+            official_train=9828,
         ),
-        Source(
+        Dataset(
             name="rssdivcs",
             title="RSSDIVCS (70 classes x 800 images; DSVA split and attribute files)",
             homepage="https://github.com/wenjiaXu/RS_Scene_ZSL",
@@ -160,6 +204,9 @@ DATASETS: dict[str, Source] = {
                 )
             },
             n_classes=70,
+            layout=ZeroShotMat(attributes=98),  # attri_dim of the released code
+            images=56000,
+            published_size=256,
         ),
     )
 }
@@ -220,6 +267,7 @@ PRETRAINED: dict[str, Source] = {
                     members=("glove.840B.300d.txt",),
                 )
             },
+            download_bytes=2.0e9,
         ),
         Source(
             name="clip_rsicd_split",
@@ -243,7 +291,9 @@ PRETRAINED: dict[str, Source] = {
 
 # DSVA's backbones, fetched with huggingface_hub, pinned to the head commits of their main branches.
 CLIP_MODELS = {
-    "clip_rsicd": HubModel("flax-community/clip-rsicd", "8357af47297adf43a37a88e424a7cfffc04ec95c"),
+    "clip_rsicd": HubModel(
+        "flax-community/clip-rsicd", "8357af47297adf43a37a88e424a7cfffc04ec95c", download_bytes=605e6
+    ),
     "clip_rsicd_v2": HubModel("flax-community/clip-rsicd-v2", "fbe163da0609a2f185c22bb3af7b54ebad5a1800"),
 }
 

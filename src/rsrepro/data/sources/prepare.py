@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from rsrepro.data.sources.archives import extract, is_archive
-from rsrepro.data.sources.converters import CONVERTERS
+from rsrepro.data.sources.converters import converter
 from rsrepro.data.sources.errors import SourceError
-from rsrepro.data.sources.spec import Source
+from rsrepro.data.sources.spec import Dataset, Source
 from rsrepro.io import temp_dir
 
 
@@ -19,13 +19,12 @@ def prepare_source(source: Source, raw: Path, out: Path, image_size: int, scratc
     A failure names the files as the user can find them (under ``raw``, not in the scratch folder, which
     is gone by then) and the folder whose deletion makes the workflow fetch the source again.
     """
-    convert = CONVERTERS.get(source.name)
-    if convert is None:
+    if not isinstance(source, Dataset):
         raise SourceError(f"{source.name} is pretrained weights, not a dataset; it has no prepared form")
     with temp_dir(scratch / source.name) as work:
         try:
             materialize(raw, work)
-            convert(work, out, source, image_size)
+            converter(source.layout)(work, out, source, source.layout, image_size)
         except SourceError as error:
             advice = (
                 f"To fetch {source.name} again, delete the folder {raw} and rerun the workflow (it then "

@@ -5,6 +5,8 @@ Each writer returns ``{file key: path}`` with the keys of the dataset's catalog 
 (:data:`rsrepro.data.sources.catalog.DATASETS`), so the files can be served as its URLs or given as its
 manual files (``data.<name>.files.<key>``).
 
+One writer per layout (:data:`WRITERS`), following the dataset's registry entry:
+
 - ``folders``: UCM (``UCMerced_LandUse/Images/<class>/<class>NN.tif``), AID (``AID/<Class>/<class>_<n>.jpg``),
   NWPU-RESISC45 (``NWPU-RESISC45/<class>/<class>_NNN.jpg``), one zip each.
 - ``karpathy``: RSITMD (``RSITMD.zip``: ``images/`` and ``dataset_RSITMD.json``), RSICD
@@ -16,13 +18,13 @@ manual files (``data.<name>.files.<key>``).
   files, and the stand-ins' checksums in place of the published ones).
 """
 
-from rsrepro.data.standin.folders import FOLDER_LAYOUTS, FolderLayout, write_folder_dataset
+from rsrepro.data.sources.spec import ClassFolders, KarpathyCaptions, ZeroShotMat
+from rsrepro.data.standin.folders import write_folder_dataset
 from rsrepro.data.standin.karpathy import (
     CaptionedImage,
     Sentence,
     karpathy_json,
-    write_rsicd,
-    write_rsitmd,
+    write_captioned_dataset,
 )
 from rsrepro.data.standin.params import standin_params
 from rsrepro.data.standin.rssdivcs import (
@@ -32,18 +34,23 @@ from rsrepro.data.standin.rssdivcs import (
     write_splits_mat,
 )
 
+# Layout name -> the writer of a dataset in that layout (its arguments: see each writer).
+WRITERS = {
+    ClassFolders.name: write_folder_dataset,
+    KarpathyCaptions.name: write_captioned_dataset,
+    ZeroShotMat.name: write_rssdivcs,
+}
+
 __all__ = [
-    "FOLDER_LAYOUTS",
+    "WRITERS",
     "CaptionedImage",
-    "FolderLayout",
     "Sentence",
     "ZeroShotLists",
     "karpathy_json",
     "standin_params",
+    "write_captioned_dataset",
     "write_folder_dataset",
     "write_images_mat",
-    "write_rsicd",
-    "write_rsitmd",
     "write_rssdivcs",
     "write_splits_mat",
 ]

@@ -1,33 +1,16 @@
-"""Folder-per-class datasets (UCM, AID, NWPU-RESISC45) as their archives are published."""
+"""Folder-per-class datasets (UCM, AID, NWPU-RESISC45) as their archives are published: one zip, images
+where the entry's :class:`~rsrepro.data.sources.spec.ClassFolders` layout puts them."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from rsrepro.data.sources.catalog import DATASETS
+from rsrepro.data.sources.spec import ClassFolders
 from rsrepro.data.standin.files import encode_image, write_zip
-
-
-@dataclass(frozen=True)
-class FolderLayout:
-    """Where a class's images sit in the archive: ``root/<class>/<stem>``, ``stem`` formatted with the
-    class folder name in lower case (``cls``) and the image number (``i``, counted from ``first``)."""
-
-    root: str
-    stem: str
-    suffix: str
-    first: int
-
-
-FOLDER_LAYOUTS = {
-    "ucm": FolderLayout("UCMerced_LandUse/Images", "{cls}{i:02d}", ".tif", first=0),  # agricultural00.tif
-    "aid": FolderLayout("AID", "{cls}_{i}", ".jpg", first=1),  # AID/BareLand/bareland_1.jpg
-    "nwpu_resisc45": FolderLayout("NWPU-RESISC45", "{cls}_{i:03d}", ".jpg", first=1),  # airplane_001.jpg
-}
 
 
 def write_folder_dataset(
@@ -38,7 +21,9 @@ def write_folder_dataset(
     classes: Sequence[str] | None = None,
 ) -> dict[str, Path]:
     """``{"archive": <the dataset's zip>}``; ``labels`` index ``classes`` (default: the published ones)."""
-    layout, source = FOLDER_LAYOUTS[name], DATASETS[name]
+    source = DATASETS[name]
+    layout = source.layout
+    assert isinstance(layout, ClassFolders), f"{name} is not a class-folder dataset"
     classes = list(classes or source.classes)
     counts = dict.fromkeys(range(len(classes)), layout.first)
     members = []

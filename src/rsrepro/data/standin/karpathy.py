@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from rsrepro.data.sources.catalog import DATASETS
+from rsrepro.data.sources.spec import KarpathyCaptions
 from rsrepro.data.standin.files import encode_image, write_zip
 
 
@@ -56,30 +57,27 @@ def karpathy_json(records: Sequence[CaptionedImage], dataset: str) -> bytes:
     return json.dumps({"images": images, "dataset": dataset}).encode()
 
 
-def write_rsitmd(
-    out_dir: Path, images: Sequence[np.ndarray], records: Sequence[CaptionedImage]
+def write_captioned_dataset(
+    name: str, out_dir: Path, images: Sequence[np.ndarray], records: Sequence[CaptionedImage]
 ) -> dict[str, Path]:
-    """``{"archive": RSITMD.zip}`` holding ``RSITMD/images/<file>`` and ``RSITMD/dataset_RSITMD.json``."""
+    """The caption dataset ``name``'s files as its :class:`~rsrepro.data.sources.spec.KarpathyCaptions`
+    layout publishes them: ``{file key: path}`` (RSITMD: ``archive`` = RSITMD.zip holding
+    ``RSITMD/images/<file>`` and ``RSITMD/dataset_RSITMD.json``; RSICD: ``images`` = RSICD_images.zip,
+    ``captions`` = dataset_rsicd.json)."""
+    source = DATASETS[name]
+    layout = source.layout
+    assert isinstance(layout, KarpathyCaptions), f"{name} is not a caption dataset"
     members = [
-        (f"RSITMD/images/{r.filename}", _encoded(image, r)) for image, r in zip(images, records, strict=True)
+        (f"{layout.images}/{r.filename}", encode_image(image, Path(r.filename).suffix))
+        for image, r in zip(images, records, strict=True)
     ]
-    members.append(("RSITMD/dataset_RSITMD.json", karpathy_json(records, "rsitmd")))
-    return {"archive": write_zip(out_dir / DATASETS["rsitmd"].files["archive"].name, members)}
-
-
-def write_rsicd(
-    out_dir: Path, images: Sequence[np.ndarray], records: Sequence[CaptionedImage]
-) -> dict[str, Path]:
-    """``{"images": RSICD_images.zip (RSICD_images/<file>), "captions": dataset_rsicd.json}``."""
-    files = DATASETS["rsicd"].files
-    members = [
-        (f"RSICD_images/{r.filename}", _encoded(image, r)) for image, r in zip(images, records, strict=True)
-    ]
-    captions = out_dir / files["captions"].name
+    caption_file = karpathy_json(records, name)
     out_dir.mkdir(parents=True, exist_ok=True)
-    captions.write_bytes(karpathy_json(records, "rsicd"))
-    return {"images": write_zip(out_dir / files["images"].name, members), "captions": captions}
-
-
-def _encoded(image: np.ndarray, record: CaptionedImage) -> bytes:
-    return encode_image(image, Path(record.filename).suffix)
+    files = {}
+    if layout.json_folder is None:
+        files[layout.json_key] = out_dir / source.files[layout.json_key].name
+        files[layout.json_key].write_bytes(caption_file)
+    else:
+        members.append((f"{layout.json_folder}/{layout.json_name}", caption_file))
+    files[layout.images_key] = write_zip(out_dir / source.files[layout.images_key].name, members)
+    return files

@@ -1,9 +1,10 @@
-"""Converters from each real dataset's published layout into the prepared form.
+"""Converters from each published layout into the prepared form, one per layout
+(:class:`rsrepro.data.sources.spec.Layout`); a dataset's is its registry entry's layout.
 
-- ``folders``: one folder per class (UCM ``UCMerced_LandUse/Images/<class>/*.tif``, AID
-  ``AID/<Class>/*.jpg``, NWPU ``NWPU-RESISC45/<class>/*.jpg``), every published class present.
+- ``folders``: one folder per class, at any depth (UCM ``UCMerced_LandUse/Images/<class>/*.tif``, AID
+  ``AID/<Class>/*.jpg``, NWPU ``NWPU-RESISC45/<class>/*.jpg``, a user's own), every published class present.
 - ``karpathy``: Karpathy-style caption files with their images (RSITMD ``dataset_RSITMD.json``, RSICD
-  ``dataset_rsicd.json``), captions and rows as SWAN's official lists.
+  ``dataset_rsicd.json``, a user's own), captions and rows as SWAN's official lists.
 - ``rssdivcs``: DSVA's ``.mat`` split and attribute files with the RSSDIVCS images, each split from its
   own files, checked against the others.
 """
@@ -11,24 +12,23 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 from rsrepro.data.sources.converters.folders import convert_folder_per_class
-from rsrepro.data.sources.converters.karpathy import convert_rsicd, convert_rsitmd
+from rsrepro.data.sources.converters.karpathy import convert_karpathy
 from rsrepro.data.sources.converters.rssdivcs import convert_rssdivcs
+from rsrepro.data.sources.spec import ClassFolders, KarpathyCaptions, ZeroShotMat
 
-if TYPE_CHECKING:
-    from rsrepro.data.sources.spec import Source
-
-# Dataset name (rsrepro.data.sources.catalog.DATASETS) -> convert(extracted_root, out, source, image_size).
-CONVERTERS: dict[str, Callable[[Path, Path, Source, int], None]] = {
-    "ucm": convert_folder_per_class,
-    "aid": convert_folder_per_class,
-    "nwpu_resisc45": convert_folder_per_class,
-    "rsitmd": convert_rsitmd,
-    "rsicd": convert_rsicd,
-    "rssdivcs": convert_rssdivcs,
+# Layout name -> convert(extracted_root, out, source, layout, image_size).
+LAYOUTS: dict[str, Callable[..., None]] = {
+    ClassFolders.name: convert_folder_per_class,
+    KarpathyCaptions.name: convert_karpathy,
+    ZeroShotMat.name: convert_rssdivcs,
 }
 
-__all__ = ["CONVERTERS", "convert_folder_per_class", "convert_rsicd", "convert_rsitmd", "convert_rssdivcs"]
+
+def converter(layout: Any) -> Callable[..., None]:
+    return LAYOUTS[layout.name]
+
+
+__all__ = ["LAYOUTS", "convert_folder_per_class", "convert_karpathy", "convert_rssdivcs", "converter"]

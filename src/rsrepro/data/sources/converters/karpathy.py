@@ -31,7 +31,7 @@ from rsrepro.data.sources.errors import LayoutError
 from rsrepro.data.sources.images import is_image
 
 if TYPE_CHECKING:
-    from rsrepro.data.sources.spec import Source
+    from rsrepro.data.sources.spec import KarpathyCaptions, Source
 
 NO_SCENE_CLASS = "none"
 SPLIT_ORDER = ("train", "val", "test")
@@ -51,13 +51,15 @@ def read_karpathy(json_path: Path, caption_field: str) -> list[dict[str, Any]]:
     (``raw`` or ``tokens``, see the module docstring)."""
     text = CAPTION_TEXT[caption_field]
     try:
+        images = json.loads(json_path.read_bytes().decode("utf-8"))["images"]
+        check_split_fields(json_path, images)
         records = [
             {
                 "filename": item["filename"],
                 "split": item["split"],
                 "captions": [text(s) for s in item["sentences"]],
             }
-            for item in json.loads(json_path.read_bytes().decode("utf-8"))["images"]
+            for item in images
         ]
     except UnicodeDecodeError as error:
         raise LayoutError(
@@ -93,11 +95,34 @@ def read_karpathy(json_path: Path, caption_field: str) -> list[dict[str, Any]]:
     return sorted(records, key=lambda r: SPLIT_ORDER.index(r["split"]))  # stable: file order within a split
 
 
+def check_split_fields(json_path: Path, images: list[dict[str, Any]]) -> None:
+    """Stop unless every image has a ``split``: SWAN's protocol tests on the file's own test images and
+    re-splits its train (and val) images (a file without test images stops at the retrieval split)."""
+    missing = [item.get("filename", f"images[{i}]") for i, item in enumerate(images) if "split" not in item]
+    if missing:
+        raise LayoutError(
+            f"{json_path}: {len(missing)} images have no split field "
+            f"(e.g. {', '.join(map(str, missing[:3]))}); give each image "
+            '"split": "train", "val" or "test" (the official test images stay test).'
+        )
+
+
 def convert_karpathy(
-    root: Path, out: Path, source: Source, image_size: int, json_name: str, caption_field: str
+    root: Path,
+    out: Path,
+    source: Source,
+    layout: KarpathyCaptions,
+    image_size: int,
+    every_image: bool = False,
 ) -> None:
-    records = read_karpathy(find_one(root, json_name, source), caption_field)
+    """Convert the caption file ``layout.json_name`` and its images; ``every_image``: an image file in the
+    image folder that the caption file does not list stops (a user's own dataset, where it is a forgotten
+    caption; the published archives may hold extra files)."""
+    json_name = layout.json_name
+    records = read_karpathy(find_one(root, json_name, source), layout.caption_field)
     paths = image_paths(root, [r["filename"] for r in records], json_name, source)
+    if every_image:
+        check_every_image_listed(paths, json_name)
     scenes = [scene_of(r["filename"]) for r in records]
     class_names = [s or NO_SCENE_CLASS for s in scenes]
     classes = sorted(set(class_names))
@@ -111,6 +136,18 @@ def convert_karpathy(
         }
     )
     write_prepared(out, source, image_size, paths, meta, classes, captions=[r["captions"] for r in records])
+
+
+def check_every_image_listed(paths: Sequence[Path], json_name: str) -> None:
+    listed = set(paths)
+    folders = {p.parent for p in paths}
+    unlisted = sorted(p for folder in folders for p in folder.iterdir() if is_image(p) and p not in listed)
+    if unlisted:
+        raise LayoutError(
+            f"{unlisted[0]}: an image without captions ({len(unlisted)} in all) in {json_name}'s image "
+            f"folder. Add an entry with its sentences and split to {json_name}, or move the image out of "
+            "the folder."
+        )
 
 
 def image_paths(root: Path, names: Sequence[str], json_name: str, source: Source) -> list[Path]:
@@ -140,11 +177,3 @@ def image_paths(root: Path, names: Sequence[str], json_name: str, source: Source
             "archive instead."
         )
     return [found[name][0] for name in names]
-
-
-def convert_rsitmd(root: Path, out: Path, source: Source, image_size: int) -> None:
-    convert_karpathy(root, out, source, image_size, "dataset_RSITMD.json", "raw")
-
-
-def convert_rsicd(root: Path, out: Path, source: Source, image_size: int) -> None:
-    convert_karpathy(root, out, source, image_size, "dataset_rsicd.json", "tokens")

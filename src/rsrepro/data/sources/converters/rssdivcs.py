@@ -69,7 +69,7 @@ class SplitFiles:
     unseen: np.ndarray
 
 
-def convert_rssdivcs(root: Path, out: Path, source: Source, image_size: int) -> None:
+def convert_rssdivcs(root: Path, out: Path, source: Source, layout: object, image_size: int) -> None:
     splits = {split: read_split_files(root, split, source) for split in DSVA_SPLIT_FILES}
     reference = splits[REFERENCE_SPLIT]
     check_classes(source, reference.classes, reference.splits_path)
