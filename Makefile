@@ -61,11 +61,16 @@ data-pull: $(STAMP)
 	$(BIN)/dvc pull
 
 # Share trained results (models, runs, metrics; the outputs of dvc.yaml's stage) after `dvc repro` or
-# `dvc exp apply`. A pull restores files with new modification times, so the restored part of the DAG is
-# then marked up to date (see rule `restored`); the next `snakemake` run only renders the reports.
+# `dvc exp apply`. `make results-push` pushes to the default remote (or REMOTE=<dvc remote name>); a web
+# server that exposes that folder makes it a read-only remote for anyone (docs/dvc.md).
+# `make results-pull REMOTE=<url>` reads a published remote (https://..., or any DVC remote URL), marks the
+# restored part of the DAG up to date (rule `restored`: a pull gives files new modification times), and
+# renders the reports: no training. Without REMOTE it pulls from the default remote.
 results-push: $(STAMP)
-	$(BIN)/dvc push
+	$(BIN)/dvc push $(if $(REMOTE),-r $(REMOTE))
 
 results-pull: $(STAMP)
-	$(BIN)/dvc pull
-	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/snakemake --touch --cores 1 restored
+	$(if $(REMOTE),$(BIN)/dvc remote add --local --force published $(REMOTE))
+	$(BIN)/dvc pull $(if $(REMOTE),-r published)
+	$(BIN)/snakemake --touch --cores 1 restored
+	$(BIN)/snakemake --cores all

@@ -3,17 +3,24 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import http.server
 import json
+import re
 import shutil
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.test_dvc_roundtrip import BIN, run
-from tests.workflow_helpers import REPO, planned_jobs
+from tests.workflow_helpers import REPO
 
 pytestmark = pytest.mark.slow
-PROJECT_FILES = ("Snakefile", "dvc.yaml", ".dvcignore", ".gitignore", "workflow", "config", "profiles")
+PROJECT_FILES = ("Makefile", "Snakefile", "dvc.yaml", ".dvcignore", ".gitignore", "workflow", "config")
+PROJECT_FILES += ("profiles",)
 PROJECT_FILES += ("src", "notebooks", "results/.gitignore", "results/prepared/.gitignore")
 
 
@@ -48,20 +55,39 @@ def project(tiny_pipeline: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
     return origin
 
 
-def test_pull_restores_the_runs_and_snakemake_schedules_only_the_reports(
-    project: Path, tmp_path: Path
-) -> None:
-    dvc = str(BIN / "dvc")
+@contextlib.contextmanager
+def served(folder: Path) -> Iterator[str]:
+    """``folder`` served read-only over HTTP from 127.0.0.1 (a published DVC remote), for a block."""
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        thread.join()
+
+
+def test_results_pull_over_http_renders_the_reports_without_training(project: Path, tmp_path: Path) -> None:
     clone = tmp_path / "clone"
     run(["git", "clone", "-q", str(project), str(clone)], tmp_path)
-    run([dvc, "pull", "-q"], clone)
+    assert not (clone / "results/runs").exists()
+    remote = project.parent / "remote"  # where the fixture pushed
+    with served(remote) as url:
+        # the Makefile's target, with this checkout's environment (its set-up stamp counts as done)
+        make = ["make", "-o", ".venv/.rsrepro-installed", "results-pull", f"REMOTE={url}", f"BIN={BIN}"]
+        output = run(make, clone)
     assert (clone / "results/runs/swan/synthetic/corrected/seed0/model.pt").is_file()
-    run(
-        [str(BIN / "snakemake"), "--touch", "--cores", "1", "restored"], clone
-    )  # what `make results-pull` does
-    # the tables are rebuilt too: DVC tracks the runs, not their renderings
-    reports = {"lsenet_report", "swan_report", "dsva_report", "index_report", "paper_table"}
-    assert set(planned_jobs(clone)) - {"all"} == reports
+    # what the final `snakemake --cores all` ran (its Job stats): the tables and reports, no training (DVC
+    # tracks the runs, not their renderings)
+    ran = dict(re.findall(r"^(\w+)\s+(\d+)\s*$", output.rsplit("Job stats:", 1)[1], flags=re.MULTILINE))
+    reports = {"lsenet_report", "swan_report", "dsva_report", "index_report", "paper_table", "paired_table"}
+    assert set(ran) - {"all", "total"} == reports | {"headline_summary"}
+    assert "Nothing to be done" in run([str(BIN / "snakemake"), "-n", "--cores", "1"], clone)
+    for name in ("index", "lsenet", "swan", "dsva"):
+        assert "<table" in (clone / f"results/reports/{name}.html").read_text(), name
+    assert "not comparable" in (clone / "results/tables/summary.md").read_text()
 
 
 def test_exp_run_changes_the_metric_and_exp_show_lists_it(project: Path) -> None:

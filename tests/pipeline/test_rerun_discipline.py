@@ -17,6 +17,8 @@ SWAN_DOWNSTREAM = {
     "swan_report",
     "headline_metrics",
     "paper_table",
+    "paired_table",
+    "headline_summary",
     "plot_curves",
     "index_report",
 }

@@ -27,6 +27,36 @@ rule paper_table:
         job("rsrepro paper-table --paper {wildcards.paper} --csv {output.csv} --tex {output.tex} {input.summaries}")
 
 
+rule paired_table:
+    input:
+        outputs=lambda w: report_targets.paired_inputs(config, w.paper),
+    output:
+        **report_targets.paired_files("{paper}"),
+    params:
+        comparisons=lambda w: as_json(PAPERS[w.paper].paired_comparisons(config)),
+    shell:
+        job(
+            "rsrepro paired-table --paper {wildcards.paper} --comparisons {params.comparisons:q}"
+            " --csv {output.csv} --tex {output.tex}"
+        )
+
+
+rule headline_summary:
+    input:
+        summaries=[f for files in report_targets.summary_files(config).values() for f in files],
+    output:
+        report_targets.headline_summary_file(),
+    params:
+        summaries=as_json(report_targets.summary_files(config)),
+        preset=config["preset"],
+        configfiles=report_targets.configfile_args(workflow.overwrite_configfiles),  # each row's command
+    shell:
+        job(
+            "rsrepro headline-summary --summaries {params.summaries:q} --preset {params.preset}"
+            " {params.configfiles} --out {output}"
+        )
+
+
 rule plot_curves:
     input:
         histories=lambda w: PAPERS[w.paper].history_files(config, w.dataset),
@@ -41,6 +71,7 @@ rule index_report:
         notebook=notebook("index"),
         tables=[f for paper in PAPERS for f in report_targets.table_files(paper).values()],  # it links them
         summaries=[f for files in report_targets.summary_files(config).values() for f in files],
+        paired=[report_targets.paired_files(paper)["csv"] for paper in report_targets.paired_papers()],
     output:
         html=report(
             report_file("index", "html"),
@@ -62,6 +93,7 @@ rule index_report:
                 "preset": config["preset"],
                 "benchmarks_dir": BENCHMARKS,
                 "figures_dir": f"{FIGURES}/index",
+                "paired_tables": {p: report_targets.paired_files(p)["csv"] for p in report_targets.paired_papers()},
             }
         ),
     shell:

@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 from typing import Any
 
 from rsrepro.cli import json_object
+
+
+def json_list(text: str) -> list:
+    """A JSON list argument (the workflow passes the comparisons of rsrepro.reports.paired this way)."""
+    value = json.loads(text)
+    if not isinstance(value, list):
+        raise argparse.ArgumentTypeError(f"expected a JSON list, got {text[:60]!r}")
+    return value
 
 
 def add_commands(subparsers: Any) -> None:
@@ -24,6 +33,24 @@ def add_commands(subparsers: Any) -> None:
     headline.add_argument("--out", type=Path, required=True)
     headline.add_argument("summaries", nargs="+", help="the paper's summary files")
     headline.set_defaults(handler=_headline)
+
+    summary = subparsers.add_parser(
+        "headline-summary", help="every paper's headlines, verdicts and commands as one Markdown table"
+    )
+    summary.add_argument("--summaries", type=json_object, required=True, help="paper -> summary files (JSON)")
+    summary.add_argument("--preset", required=True, help="the config's preset (embedded / paper)")
+    summary.add_argument("--configfile", action="append", default=[], help="the run's --configfile (repeat)")
+    summary.add_argument("--out", type=Path, required=True)
+    summary.set_defaults(handler=_summary)
+
+    paired = subparsers.add_parser(
+        "paired-table", help="a paper's paired differences (bootstrap over test items, then seeds)"
+    )
+    paired.add_argument("--paper", required=True, help="a paper of rsrepro.papers")
+    paired.add_argument("--comparisons", type=json_list, required=True, help="its paired_comparisons (JSON)")
+    paired.add_argument("--csv", type=Path, required=True)
+    paired.add_argument("--tex", type=Path, required=True)
+    paired.set_defaults(handler=_paired)
 
     tables = subparsers.add_parser("paper-table", help="a paper's main table as CSV and LaTeX (booktabs)")
     tables.add_argument("--paper", required=True, help="a paper of rsrepro.papers")
@@ -51,6 +78,23 @@ def _headline(args: argparse.Namespace) -> None:
     from rsrepro.reports.headline import metrics_file_content
 
     write_json(args.out, metrics_file_content(headline_rows({args.paper: args.summaries})))
+
+
+def _summary(args: argparse.Namespace) -> None:
+    from rsrepro.reports.summary import write_summary
+
+    write_summary(args.out, args.summaries, args.preset, args.configfile)
+
+
+def _paired(args: argparse.Namespace) -> None:
+    from rsrepro.papers import paper
+    from rsrepro.reports.paired import PAIRED_COLUMNS, paired_rows
+    from rsrepro.reports.tables import write_tables
+
+    rows = paired_rows(args.comparisons, paper(args.paper).item_scores)
+    caption = "Paired differences (percentage points) over the same test items: bootstrap within each run, "
+    caption += "then over seeds; 95% interval."
+    write_tables(args.csv, args.tex, PAIRED_COLUMNS, rows, caption)
 
 
 def _curves(args: argparse.Namespace) -> None:

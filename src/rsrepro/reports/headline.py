@@ -23,9 +23,12 @@ class Headline:
     metric: str
     reproduced: float
     runs: int
+    std: float | None = None  # sample std over the runs (percent); None for a single run
     paper_value: float | None = None
     note: str = ""
     baseline: float | None = None  # the image-text model's baseline on the same splits and metric
+    differs: str = ""  # how this row's protocol differs from the paper's (then it is not comparable)
+    reruns: tuple[float, ...] = ()  # the authors' released re-runs of this number, where the notes give them
 
     @property
     def difference(self) -> float | None:

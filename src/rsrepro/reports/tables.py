@@ -2,7 +2,7 @@
 a LaTeX booktabs tabular a researcher can paste into a paper.
 
 A table is a list of rows, each a dict with ``group`` (paper / reproduced / baseline / anchor),
-``method`` and one cell per column (a number, "mean ± std", or empty).
+``method`` and one cell per column (a number, "mean ± std", or :data:`MISSING` where there is no value).
 """
 
 from __future__ import annotations
@@ -14,13 +14,14 @@ from typing import Any
 
 from rsrepro.io import atomic_path
 
-GROUPS = ("paper", "reproduced", "baseline", "anchor")
+GROUPS = ("paper", "reproduced", "baseline", "anchor", "paired")
+MISSING = "–"  # a cell with no value (never NaN or empty)
 
 
 def cell(mean: float | None, std: float | None = None, runs: int = 1) -> str:
-    """``97.12 ± 0.31`` over several runs, ``97.12`` for one, empty for none."""
-    if mean is None:
-        return ""
+    """``97.12 ± 0.31`` over several runs, ``97.12`` for one, :data:`MISSING` for none (None or NaN)."""
+    if mean is None or mean != mean:
+        return MISSING
     return f"{mean:.2f} ± {std:.2f}" if std is not None and runs > 1 else f"{mean:.2f}"
 
 
@@ -28,7 +29,7 @@ def write_csv(path: str | Path, columns: Sequence[str], rows: Sequence[dict[str,
     with atomic_path(path, ".csv") as tmp, open(tmp, "w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=["group", "method", *columns])
         writer.writeheader()
-        writer.writerows([{k: row.get(k, "") for k in ("group", "method", *columns)} for row in rows])
+        writer.writerows([{k: row.get(k, MISSING) for k in ("group", "method", *columns)} for row in rows])
 
 
 def latex_escape(text: str) -> str:
@@ -38,6 +39,7 @@ def latex_escape(text: str) -> str:
         ("%", r"\%"),
         ("_", r"\_"),
         ("#", r"\#"),
+        (MISSING, "--"),
     ):
         text = text.replace(char, escaped)
     return text.replace("±", r"$\pm$")
@@ -55,7 +57,7 @@ def latex(columns: Sequence[str], rows: Sequence[dict[str, Any]], caption: str) 
         if previous is not None and row["group"] != previous:
             lines.append(r"\midrule")
         previous = row["group"]
-        cells = [latex_escape(str(row["method"])), *(latex_escape(str(row.get(c, ""))) for c in columns)]
+        cells = [latex_escape(str(row["method"])), *(latex_escape(str(row.get(c, MISSING))) for c in columns)]
         lines.append(" & ".join(cells) + r" \\")
     lines += [r"\bottomrule", r"\end{tabular}", r"\end{table}"]
     return "\n".join(lines) + "\n"

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import shlex
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from rsrepro.papers import PAPERS
@@ -20,6 +24,34 @@ def curves_file(paper: str, dataset: str) -> str:
 def table_files(paper: str) -> dict[str, str]:
     """A paper's main table as CSV and LaTeX."""
     return {"csv": f"{TABLES}/{paper}.csv", "tex": f"{TABLES}/{paper}.tex"}
+
+
+def headline_summary_file() -> str:
+    """Every paper's headlines, verdicts and the command of each row, as Markdown."""
+    return f"{TABLES}/summary.md"
+
+
+def paired_papers() -> list[str]:
+    """The papers whose targets define paired comparisons (rsrepro.reports.paired)."""
+    return [name for name, paper in PAPERS.items() if hasattr(paper, "paired_comparisons")]
+
+
+def paired_files(paper: str) -> dict[str, str]:
+    return {"csv": f"{TABLES}/{paper}_paired.csv", "tex": f"{TABLES}/{paper}_paired.tex"}
+
+
+def paired_inputs(config: dict[str, Any], paper: str) -> list[str]:
+    comparisons = PAPERS[paper].paired_comparisons(config)  # type: ignore[attr-defined]
+    return list(dict.fromkeys(f for c in comparisons for pair in c["pairs"] for f in pair))
+
+
+def configfile_args(configfiles: Iterable[str | Path]) -> str:
+    """``--configfile`` options of the headline-summary command: the run's own ``--configfile`` files,
+    relative to the working directory where they lie inside it (a shell-quoted string)."""
+    relative = [
+        os.path.relpath(f) if Path(f).resolve().is_relative_to(Path.cwd()) else str(f) for f in configfiles
+    ]
+    return shlex.join([word for f in relative for word in ("--configfile", f)])
 
 
 def plot_files(config: dict[str, Any]) -> list[str]:
@@ -59,11 +91,13 @@ def final_targets(config: dict[str, Any]) -> list[str]:
     """What ``rule all`` asks for: the data, every paper's summaries and report, the DVC files, the index."""
     papers = [f for paper in PAPERS.values() for f in paper.final_targets(config)]
     tables = [f for name in PAPERS for f in table_files(name).values()]
+    tables += [f for name in paired_papers() for f in paired_files(name).values()]
     return (
         data_targets(config)
         + papers
         + tables
         + metrics_files()
+        + [headline_summary_file()]
         + plot_files(config)
         + [report_file("index", "html")]
     )

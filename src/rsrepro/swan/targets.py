@@ -10,8 +10,10 @@ from rsrepro.io import read_json
 from rsrepro.paths import FEATURES, PREPARED, paper_dir, report_file, retrieval_split, weights_input
 from rsrepro.reports import paper_numbers
 from rsrepro.reports.headline import Headline
+from rsrepro.reports.paired import ItemScores, retrieval_scores
 from rsrepro.reports.tables import cell
 from rsrepro.swan import VARIANTS  # noqa: F401 (the registry's PaperTargets.VARIANTS)
+from rsrepro.training.run import read_outputs
 
 NAME = "swan"
 TITLE = "SWAN"
@@ -123,8 +125,10 @@ def headlines(summary_file: str) -> list[Headline]:
             metric="mR",
             reproduced=result["mean"]["mR"],
             runs=result["runs"],
+            std=result["std"]["mR"] if result["runs"] > 1 else None,
             paper_value=paper_numbers.swan_paper_mr(dataset),
             baseline=baseline,
+            differs=paper_numbers.CORRECTED if variant == "corrected" else "",
         )
         for variant, result in summary.items()
         if variant != BASELINE
@@ -168,3 +172,42 @@ def result_name(variant: str) -> str:
 
 def _recall_cells(values: tuple[float | None, ...]) -> dict[str, str]:
     return {k: cell(v) for k, v in zip(paper_numbers.SWAN_RECALLS, values, strict=True)}
+
+
+def paired_comparisons(config: dict[str, Any]) -> list[dict[str, Any]]:
+    """mR differences over the same test images of each seed: corrected minus faithful, and each variant
+    minus the zero-shot baseline (rsrepro.reports.paired)."""
+    cfg = config["swan"]
+    found = []
+    for dataset in cfg["datasets"]:
+
+        def outputs(variant: str, seed: int, dataset: str = dataset) -> str:
+            return f"{run_dir(dataset, variant, seed)}/test_outputs.npz"
+
+        pairs = [(f"{variant} − zero-shot baseline", variant, None) for variant in cfg["variants"]]
+        if {"faithful", "corrected"} <= set(cfg["variants"]):
+            pairs.insert(0, ("corrected − faithful", "corrected", "faithful"))
+        for comparison, a, b in pairs:
+            found.append(
+                {
+                    "dataset": dataset,
+                    "setting": "test split",
+                    "metric": "mR",
+                    "comparison": comparison,
+                    "pairs": [
+                        [outputs(a, seed), outputs(b, seed) if b else baseline_outputs(dataset)]
+                        for seed in cfg["run_seeds"]
+                    ],
+                }
+            )
+    return found
+
+
+def item_scores(test_outputs: str) -> ItemScores:
+    """A run's (or the baseline's) test images with their recall hits, ties as its variant counts them
+    (the faithful variant as the released code's argsort, the others against the query)."""
+    outputs = read_outputs(test_outputs)
+    ties = "numpy" if Path(test_outputs).parent.parent.name == "faithful" else "pessimistic"
+    return retrieval_scores(
+        outputs["images"], outputs["captions"], outputs["caption_image"], outputs["image_index"], ties
+    )
