@@ -93,11 +93,10 @@ def relative_files(data: dict[str, Any], workdir: Path) -> dict[str, Any]:
 def snakemake_command(workdir: Path, overlay: Path, cores: str = "all") -> list[str]:
     configs = [str(REPO / "config/paper.yaml"), str(REPO / "config/rehearsal.yaml"), str(overlay)]
     snakefile = str(REPO / "Snakefile")
-    # --no-hooks: no fork server, so each job's benchmark file has its own peak memory (what the
-    # projection sizes the paper run by), not only that of the command waiting on a forked child
+    # a run like any other: each job is its own process, so its benchmark file holds its own peak memory
     return [
         sys.executable, "-m", "snakemake", "--snakefile", snakefile, "--directory", str(workdir),
-        "--cores", cores, "--no-hooks", "--configfile", *configs,
+        "--cores", cores, "--configfile", *configs,
     ]  # fmt: skip
 
 
