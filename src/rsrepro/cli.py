@@ -13,7 +13,9 @@ import argparse
 import importlib
 import json
 import logging
+import resource
 import sys
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -67,8 +69,20 @@ def command_handlers() -> dict[str, Callable[[argparse.Namespace], None]]:
     return {name: sub.get_default("handler") for name, sub in _parser_and_commands()[1].choices.items()}
 
 
+def resources_used(started: float) -> str:
+    """Wall time, CPU time and peak memory of this process and the children it waited for, exactly as
+    the kernel counts them. Snakemake's benchmark files sample the job (every second, then every 30 s), so
+    they miss what a job does after its last sample: a job's log ends with this line instead."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+    per_unit = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB on Linux
+    peak_mb = max(own.ru_maxrss, children.ru_maxrss) * per_unit / 1e6
+    return f"wall {time.perf_counter() - started:.2f} s, cpu {cpu:.2f} s, peak memory {peak_mb:.0f} MB"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """The ``rsrepro`` command: run one sub-command in this process (``argv``: its arguments)."""
+    started = time.perf_counter()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", stream=sys.stderr)
     args = build_parser().parse_args(argv)
     try:
@@ -77,6 +91,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RsreproError as error:
         print(f"rsrepro {args.command}: error: {error}", file=sys.stderr)
         return 1
+    finally:
+        logging.getLogger("rsrepro").info("%s used %s", args.command, resources_used(started))
     return 0
 
 
