@@ -14,15 +14,16 @@ clip-rsicd ViT-B/32 tower (random init) and crop branch; the precision as the tr
   ahead into pinned memory, augmented on the device, ``train_step``), with the preset's settings, its
   rate from the clock the trainer returns;
 - ``baseline``: a fresh model of the same architecture in fp32 eager PyTorch with its defaults (memory
-  format, fp32 matmuls, no cuDNN autotuning), fed by a torchvision ``DataLoader`` (``--workers`` processes decoding to PIL and augmenting with
-  ``torchvision.transforms``, pinned memory on CUDA), timed only once the batches it prefetched before
-  the first step are used up.
+  format, fp32 matmuls, no cuDNN autotuning), fed by a torchvision ``DataLoader`` (``--workers``
+  processes decoding to PIL and augmenting with ``torchvision.transforms``, pinned memory on CUDA),
+  timed only once the batches it prefetched before the first step are used up.
 
 Both are timed over steady-state steps (:class:`rsrepro.training.throughput.SteadyClock`; the project
 after a warm-up epoch); printed are samples/s, the project/baseline ratio, MFU (model FLOPs/s from
 ``torch.utils.flop_counter`` over the device's peak: :func:`rsrepro.rehearsal.measure.device_peak`) and
-the project's peak memory. The images are random (speed does not depend on them). ``benchmarks/gpu_check.sh`` runs the same measurements and
-more (evaluation, several jobs at once, the projection).
+the project's peak memory. The images are random (speed does not depend on them).
+``benchmarks/gpu_check.sh`` runs the same measurements and more (evaluation, faithful runs with
+``tf32_matmul``, several jobs at once, the projection).
 """
 
 from __future__ import annotations
