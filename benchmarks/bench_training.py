@@ -7,20 +7,23 @@ against a fair baseline.
 
 Per workload (:mod:`rsrepro.rehearsal.workloads`): LSE-Net (bf16 autocast and channels-last, as the
 preset), SWAN faithful (fp32), DSVA faithful (fp32) and corrected (bf16), each with the preset's
-clip-rsicd ViT-B/32 tower (random init) and crop branch.
+clip-rsicd ViT-B/32 tower (random init) and crop branch; the precision as the trainers' policy sets it
+(:mod:`rsrepro.training.precision`).
 
-- ``project``: the trainer's own batch preparation (a read of the uint8 memmap cache, augmentation on the
-  device) and ``train_step``, with the preset's settings;
-- ``baseline``: a fresh model of the same architecture in fp32 eager PyTorch with its default memory
-  format, fed by a torchvision ``DataLoader`` (``--workers`` processes decoding to PIL and augmenting with
-  ``torchvision.transforms``, pinned memory on CUDA), timed only once the batches it prefetched before
-  the first step are used up.
+- ``project``: the trainer's own epoch loop (``epoch_steps``: batches of the uint8 memmap cache read
+  ahead into pinned memory, augmented on the device, ``train_step``), with the preset's settings, its
+  rate from the clock the trainer returns;
+- ``baseline``: a fresh model of the same architecture in fp32 eager PyTorch with its defaults (memory
+  format, fp32 matmuls, no cuDNN autotuning), fed by a torchvision ``DataLoader`` (``--workers``
+  processes decoding to PIL and augmenting with ``torchvision.transforms``, pinned memory on CUDA),
+  timed only once the batches it prefetched before the first step are used up.
 
-Both are timed over steady-state steps (:class:`rsrepro.training.throughput.SteadyClock`); printed are
-samples/s, the project/baseline ratio, MFU (model FLOPs/s from ``torch.utils.flop_counter`` over the
-device's peak: :func:`rsrepro.rehearsal.measure.device_peak`) and the project's peak memory. The images
-are random (speed does not depend on them). ``benchmarks/gpu_check.sh`` runs the same measurements and
-more (evaluation, several jobs at once, the projection).
+Both are timed over steady-state steps (:class:`rsrepro.training.throughput.SteadyClock`; the project
+after a warm-up epoch); printed are samples/s, the project/baseline ratio, MFU (model FLOPs/s from
+``torch.utils.flop_counter`` over the device's peak: :func:`rsrepro.rehearsal.measure.device_peak`) and
+the project's peak memory. The images are random (speed does not depend on them).
+``benchmarks/gpu_check.sh`` runs the same measurements and more (evaluation, faithful runs with
+``tf32_matmul``, several jobs at once, the projection).
 """
 
 from __future__ import annotations

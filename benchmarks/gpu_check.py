@@ -1,7 +1,9 @@
 """The GPU check (``benchmarks/gpu_check.sh`` runs it): on a GPU node with the usual ML stack and no
 network, whether every paper trains and evaluates at the paper preset's size and precision, how fast
-(against a fair baseline, as MFU, with peak memory), how many training jobs fit on the GPU at once and
-what they do together, what a checkpoint costs, and what the whole paper preset would take here.
+(against a fair baseline, as MFU, with peak memory; faithful runs also with ``tf32_matmul``), whether
+DSVA's crop search on the device finds the CPU's boxes, how many training jobs fit on the GPU at once and
+what they do together (and so which ``gpu.slots`` to set), what a checkpoint costs, and what the whole
+paper preset would take here.
 
     bash benchmarks/gpu_check.sh                      # the paper preset's sizes: at most 8 minutes
     GPU_CHECK_SMOKE=1 bash benchmarks/gpu_check.sh    # tiny models on any machine (about a minute)
@@ -49,13 +51,16 @@ from rsrepro.rehearsal.workloads import (  # noqa: E402
     Workload,
     image_size,
     paper_preset,
-    project_batches,
+    precision_mode,
     random_images,
+    with_tf32_matmul,
     workloads,
 )
-from rsrepro.training.throughput import SteadyClock, synchronize  # noqa: E402
+from rsrepro.training.throughput import synchronize  # noqa: E402
 
 MAIN_WORKLOADS = {"lsenet": "lsenet train", "swan": "swan train", "dsva": "dsva corrected crop fine-tune"}
+FAITHFUL_WORKLOADS = ("swan train", "dsva faithful crop fine-tune")  # fp32: measured with tf32_matmul too
+MEMORY_SHARE = 0.95  # of the GPU's memory that jobs may fill together
 
 
 def env_int(name: str, default: int) -> int:
@@ -93,7 +98,13 @@ class Check:
         self.workers = min(args.workers, 2) if self.smoke else args.workers
         self.jobs = min(args.jobs, 2) if self.smoke else args.jobs
         self.scratch = args.scratch
-        self.results: dict[str, Any] = {"smoke": self.smoke, "workloads": {}, "sharing": {}, "errors": {}}
+        self.results: dict[str, Any] = {
+            "smoke": self.smoke,
+            "workloads": {},
+            "tf32": {},
+            "sharing": {},
+            "errors": {},
+        }
 
     def elapsed(self) -> float:
         return time.perf_counter() - self.started
@@ -176,31 +187,135 @@ def measure_all(check: Check, images: np.ndarray, clip: Path) -> None:
         measure.reset_peak_memory(check.device)
 
 
+def measure_tf32(check: Check, images: np.ndarray, clip: Path) -> None:
+    """The faithful (fp32) workloads' training again with ``tf32_matmul: true`` (the CPU has no TF32:
+    there it runs the same fp32 code)."""
+    for key in FAITHFUL_WORKLOADS:
+        row = check.results["workloads"].get(key)
+        workload = check.workload_set(clip)[key]
+        if row is None or workload.policy.bf16:  # a bf16 run has no fp32 matmuls to speed up
+            continue
+        if check.elapsed() > check.args.budget:
+            check.results["tf32"][key] = {"skipped": f"time budget ({check.args.budget:.0f} s) spent"}
+            continue
+        try:
+            measured, _, _ = measure.measure(
+                with_tf32_matmul(workload),
+                images,
+                check.device,
+                warmup=check.warmup,
+                steps=check.steps,
+                eval_images=0,
+                scratch=None,
+            )
+            check.results["tf32"][key] = {"rate": measured.rate, "speedup": measured.rate / row["rate"]}
+            check.log(f"{key} with tf32_matmul: {measured.rate:.1f}/s, x{measured.rate / row['rate']:.2f}")
+        except Exception as error:
+            check.results["errors"][f"{key} tf32"] = f"{type(error).__name__}: {error}"
+            check.log(f"{key} with tf32_matmul: FAILED\n{traceback.format_exc()}")
+        measure.reset_peak_memory(check.device)
+
+
+def device_crop(check: Check, images: np.ndarray, clip: Path) -> None:
+    """DSVA's crop branch as training and prediction run it on a GPU (the largest 8-connected component
+    of each attention mask found with tensor ops, every crop resampled in one batched op) against the
+    CPU's (scipy's labelling, one ``F.interpolate`` per crop), on the attention maps of the preset's
+    model for an evaluation batch: whether boxes and crops agree, and each path's time per batch."""
+    from rsrepro.dsva.images import prepare
+    from rsrepro.models.dsva import (
+        attention_masks,
+        crop_and_resize,
+        largest_component_box,
+        largest_component_boxes,
+        resize_boxes,
+    )
+    from rsrepro.training.batches import as_float
+
+    key = "dsva faithful crop fine-tune"
+    workload, device = check.workload_set(clip)[key], check.device
+    try:
+        with torch.no_grad(), precision_mode(workload.policy, device):
+            model = workload.build(device).eval()
+            rows = np.arange(min(workload.cfg["eval_batch_size"], 16 if check.smoke else len(images)))
+            x = prepare(as_float(torch.from_numpy(images[rows]).to(device)), workload.cfg["image"])
+            out = model(x)  # on CUDA: the device path inside the model
+            masks = attention_masks(out.maps, out.attr_local, model.groups, model.crop_threshold, x.shape[-1])
+
+            def on_device() -> tuple[torch.Tensor, torch.Tensor]:
+                boxes = largest_component_boxes(masks)
+                return boxes, resize_boxes(x, boxes)
+
+            def on_host() -> tuple[torch.Tensor, torch.Tensor]:
+                found = [largest_component_box(m) for m in masks.cpu().numpy()]
+                boxes = torch.tensor(found, dtype=torch.int64).view(-1, 4)
+                return boxes, crop_and_resize(x.cpu(), boxes)
+
+            def timed(run) -> tuple[float, tuple[torch.Tensor, torch.Tensor]]:
+                run()  # warm-up
+                synchronize(device)
+                start = time.perf_counter()
+                result = run()
+                synchronize(device)
+                return time.perf_counter() - start, result
+
+            device_s, (boxes, crops) = timed(on_device)
+            host_s, (host_boxes, host_crops) = timed(on_host)
+        entry = {
+            "maps": len(rows),
+            "same_boxes": int((boxes.cpu() == host_boxes).all(1).sum()),
+            "crop_max_diff": float((crops.cpu() - host_crops).abs().max()),
+            "device_ms": 1e3 * device_s,
+            "host_ms": 1e3 * host_s,
+        }
+        check.results["device_crop"] = entry
+        check.log(f"DSVA device crop: {entry['same_boxes']} of {entry['maps']} boxes as scipy's")
+        if entry["same_boxes"] != entry["maps"]:
+            check.results["errors"]["device crop"] = "boxes differ from the CPU's (scipy's)"
+    except Exception as error:
+        check.results["errors"]["device crop"] = f"{type(error).__name__}: {error}"
+        check.log(f"DSVA device crop: FAILED\n{traceback.format_exc()}")
+
+
+def recommend_slots(check: Check, env: dict[str, Any]) -> None:
+    """``gpu.slots``: how many of the largest training job (its training and evaluation, the allocator's
+    reserved peak, plus a process's CUDA context) fit in 95 % of the device's memory, at most one per
+    CPU core (each job keeps a core busy launching kernels and reading batches)."""
+    rows = check.results["workloads"]
+    if not rows:
+        return
+    largest = max(rows, key=lambda k: rows[k]["reserved_mb"])
+    per_job = rows[largest]["reserved_mb"] + env["context_mb"]
+    by_memory = int(MEMORY_SHARE * env["memory_mb"] // per_job)
+    check.results["slots"] = {
+        "recommended": max(1, min(by_memory, env["cpus"] or 1)),
+        "by_memory": by_memory,
+        "largest_job": largest,
+        "per_job_mb": per_job,
+    }
+
+
 def worker(args: argparse.Namespace) -> None:
     """One of several training jobs at once: start up, warm up, report ready, wait for the shared start,
-    run the timed window, print the figures as JSON."""
+    train epochs of the trainer's steps for the timed window, print the figures as JSON."""
     check = Check(args)
     images = np.load(args.scratch / "images.npy", mmap_mode="r")
     workload = check.workload_set(args.scratch / "clip")[args.worker]
-    generator = torch.Generator().manual_seed(os.getpid())
-    model = workload.build(check.device)
-    step = workload.project_step(model, workload.optimizer(model), images, generator)
-    batches = project_batches(len(images), workload.batch, generator)
-    step(next(batches))
-    synchronize(check.device)
-    startup = time.time() - args.launched
-    for _ in range(check.warmup):
-        step(next(batches))
-    synchronize(check.device)
-    print("ready", flush=True)
-    start_at = float(sys.stdin.readline())
-    time.sleep(max(0.0, start_at - time.time()))
-    late = time.time() - start_at
-    clock, opened = SteadyClock(check.device, warmup=0), time.perf_counter()
-    while time.perf_counter() - opened < check.window:
-        step(next(batches))
-        clock.step(workload.batch)
-    print(json.dumps({"rate": clock.rate(), "startup_s": startup, "late_s": late}), flush=True)
+    generator, cache = torch.Generator().manual_seed(os.getpid()), workload.cache(images)
+    with precision_mode(workload.policy, check.device):
+        model = workload.build(check.device)
+        optimizer = workload.optimizer(model)
+        workload.epoch(model, optimizer, cache, 1, generator)
+        startup = time.time() - args.launched
+        workload.epoch(model, optimizer, cache, check.warmup, generator)
+        print("ready", flush=True)
+        start_at = float(sys.stdin.readline())
+        time.sleep(max(0.0, start_at - time.time()))
+        late = time.time() - start_at
+        samples, opened = 0, time.perf_counter()
+        while time.perf_counter() - opened < check.window:  # each epoch ends with the device synced
+            samples += workload.epoch(model, optimizer, cache, check.steps, generator).record["train_samples"]
+        rate = samples / (time.perf_counter() - opened)
+    print(json.dumps({"rate": rate, "startup_s": startup, "late_s": late}), flush=True)
 
 
 def share(check: Check, key: str, jobs: int) -> dict[str, Any]:
@@ -241,7 +356,7 @@ def share_all(check: Check, env: dict[str, Any]) -> None:
         if row is None or (check.smoke and paper != "lsenet"):
             continue
         per_job = row["reserved_mb"] + env["context_mb"]
-        fit = int(0.95 * env["memory_mb"] // per_job)
+        fit = int(MEMORY_SHARE * env["memory_mb"] // per_job)
         entry: dict[str, Any] = {"workload": key, "fit": fit, "per_job_mb": per_job}
         check.results["sharing"][paper] = entry
         jobs = min(fit, check.jobs)
@@ -307,6 +422,22 @@ def report(check: Check, env: dict[str, Any]) -> float:
             f" {r['train_flops'] / 1e9:7.1f} {r['peak_mb']:9.0f} {r['checkpoint_s']:6.2f}"
             f" {r['first_step_s']:10.1f}"
         )
+    for key, t in check.results["tf32"].items():
+        if "skipped" in t:
+            print(f"  {key + ' tf32':33} not run: {t['skipped']}")
+        else:
+            print(f"  {key + ' tf32':33} {t['rate']:9.1f}/s, x{t['speedup']:.2f} the fp32 rate")
+    if check.results["tf32"]:
+        cpu = " (the CPU has no TF32: the same fp32 code)" if check.device.type != "cuda" else ""
+        print(f"  (the faithful settings with tf32_matmul: true{cpu})")
+    crop = check.results.get("device_crop")
+    if crop:
+        print(
+            f"\nDSVA's crop branch on the device: {crop['same_boxes']} of {crop['maps']} attention maps give"
+            f" scipy's box, crops within {crop['crop_max_diff']:.1e}; {crop['device_ms']:.1f} ms a batch on"
+            f" {check.device.type} against {crop['host_ms']:.1f} ms for the CPU path (host copy, scipy,"
+            " one resize per crop)"
+        )
     print("\nEvaluation with the papers' own code, images/s (SWAN: each image with its 5 captions)")
     for key, r in rows.items():
         if r.get("eval_rate"):
@@ -325,6 +456,15 @@ def report(check: Check, env: dict[str, Any]) -> float:
                 f"{head}; {s['jobs']} at once: {s['combined_rate']:.1f}/s together,"
                 f" x{s['speedup']:.2f} one job's; job start-up {s['startup_s']:.1f} s{late}"
             )
+    slots = check.results.get("slots")
+    if slots:
+        print(
+            f"\nGPU slots: {slots['by_memory']} of the largest job ({slots['largest_job']}, training and"
+            f" evaluation: {slots['per_job_mb']:,.0f} MiB with its CUDA context) fit in {MEMORY_SHARE:.0%} of"
+            f" the memory; at most one per CPU core ({env['cpus']}). Whether sharing pays: the combined"
+            " rates above. In params.yaml (or config/paper.yaml), replace the gpu section with:"
+        )
+        print(f"gpu: {{slots: {slots['recommended']}}}")
     for key, error in check.results["errors"].items():
         print(f"FAILED {key}: {error}")
     hours = float("nan")
@@ -367,7 +507,10 @@ def main() -> None:
         images = random_images(check.scratch / "images.npy", 128 if check.smoke else 1536, side)
         check.log(f"random-init CLIP and {len(images)} random {side} px images written")
         measure_all(check, images, clip)
+        measure_tf32(check, images, clip)
+        device_crop(check, images, clip)
         share_all(check, env)
+        recommend_slots(check, env)
     except KeyboardInterrupt:  # gpu_check.sh's time limit (or Ctrl-C): report what was measured
         check.results["errors"]["interrupted"] = f"stopped after {check.elapsed():.0f} s"
         check.log("interrupted: the figures below are what was measured until then")

@@ -13,6 +13,7 @@ from importlib import metadata
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.workflow_helpers import REPO
 
@@ -107,6 +108,17 @@ def test_the_gpu_check_runs_every_paper_with_only_the_gpu_node_stack(tmp_path: P
         assert row["rate"] > 0 and row["train_flops"] > 0 and row["checkpoint_s"] > 0, key
         if not key.endswith("warm-up"):
             assert row["baseline_rate"] > 0 and row["eval_rate"] > 0 and row["eval_flops"] > 0, key
+    # the faithful (fp32) settings again with tf32_matmul: true (on the CPU the same fp32 code)
+    assert set(found["tf32"]) == {"swan train", "dsva faithful crop fine-tune"}
+    assert all(row["rate"] > 0 for row in found["tf32"].values())
+    crop = found["device_crop"]  # DSVA's crop search as on a GPU, against scipy's on the CPU
+    assert crop["maps"] > 0 and crop["same_boxes"] == crop["maps"] and crop["crop_max_diff"] < 1e-4
+    slots = found["slots"]  # the recommended gpu.slots, printed as a line params.yaml takes
+    assert 1 <= slots["recommended"] <= max(slots["by_memory"], 1) and slots["per_job_mb"] > 0
+    assert f"gpu: {{slots: {slots['recommended']}}}" in lines
+    assert yaml.safe_load(f"gpu: {{slots: {slots['recommended']}}}") == {
+        "gpu": {"slots": slots["recommended"]}
+    }
     shared = found["sharing"]["lsenet"]  # two training jobs at once, each its own process
     assert shared["jobs"] == 2 and shared["combined_rate"] > 0 and shared["startup_s"] > 0
     assert found["projection"]["hours"] == pytest.approx(float(lines[-1].split()[5]), abs=0.05)

@@ -1,6 +1,6 @@
-"""Measuring a workload (:mod:`rsrepro.rehearsal.workloads`): steady-state training rates of the project's
-step and of the fair baseline, evaluation rate, FLOPs per sample, peak memory and checkpoint time; and
-the device's peak FLOP/s that MFU and the projection's floors divide by.
+"""Measuring a workload (:mod:`rsrepro.rehearsal.workloads`): steady-state training rates of the trainer's
+own epoch loop and of the fair baseline, evaluation rate, FLOPs per sample, peak memory and checkpoint
+time; and the device's peak FLOP/s that MFU and the projection's floors divide by.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from rsrepro.rehearsal.workloads import Workload, baseline_batches, project_batches
+from rsrepro.rehearsal.workloads import Workload, baseline_batches, precision_mode
 from rsrepro.training.throughput import SteadyClock, synchronize
 
 # Dense bf16 tensor-core peaks from NVIDIA's datasheets, FLOP/s, most specific name first (a name holding
@@ -93,14 +93,11 @@ def reset_peak_memory(device: torch.device) -> None:
 def steady_rate(
     step: Callable, batches: Iterator, per_step: int, device: torch.device, warmup: int, steps: int
 ) -> float:
-    """Samples/s over ``steps`` steps after ``warmup`` untimed ones (:class:`SteadyClock`)."""
+    """Samples/s of ``step(*batch)`` over ``steps`` batches after ``warmup`` untimed ones
+    (:class:`SteadyClock`)."""
     clock = SteadyClock(device, warmup)
     for _ in range(warmup + steps):
-        batch = next(batches)
-        if isinstance(batch, tuple):  # a DataLoader's (images, rows)
-            step(*batch)
-        else:
-            step(batch)
+        step(*next(batches))
         clock.step(per_step)
     return clock.rate()
 
@@ -141,10 +138,10 @@ def flops_per_sample(run: Callable[[], Any], samples: int) -> float:
 def count_flops(
     workload: Workload, model: torch.nn.Module, optimizer: torch.optim.Optimizer, images: np.ndarray
 ) -> tuple[float, float | None]:
-    """Per training sample (a project step on two images) and per evaluated image."""
-    rows = np.arange(2)
-    step = workload.project_step(model, optimizer, images, torch.Generator().manual_seed(0))
-    train = flops_per_sample(lambda: step(rows), 2)
+    """Per training sample (one step of the trainer's epoch loop on two of ``images``) and per evaluated
+    image (two)."""
+    rows, cache, generator = np.arange(2), workload.cache(images[:2]), torch.Generator().manual_seed(0)
+    train = flops_per_sample(lambda: workload.epoch(model, optimizer, cache, 1, generator, batch=2), 2)
     if workload.eval_key is None:
         return train, None
     return train, flops_per_sample(lambda: workload.evaluate(model, images, rows), 2)
@@ -177,14 +174,19 @@ class Measured:
     loss: float
     rate: float
     train_flops: float
-    peak_mb: float
-    reserved_mb: float
+    peak_mb: float  # allocated, training
+    reserved_mb: float  # the allocator's reservation, training and evaluation: a job's footprint
     checkpoint_s: float
     eval_rate: float | None = None
     eval_flops: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def reserved_mb(device: torch.device) -> float:
+    """CUDA: the caching allocator's peak reservation since its last reset; CPU: the peak resident set."""
+    return torch.cuda.max_memory_reserved(device) / 2**20 if device.type == "cuda" else peak_memory_mb(device)
 
 
 def measure(
@@ -195,42 +197,44 @@ def measure(
     warmup: int,
     steps: int,
     eval_images: int,
-    scratch: Path,
+    scratch: Path | None,
 ) -> tuple[Measured, torch.nn.Module, torch.optim.Optimizer]:
-    """The project's own step and evaluation for ``workload``: a first step (the smoke test: its loss
-    must be finite), the steady-state rate, peak memory, FLOPs per sample, a checkpoint's write time and
-    the evaluation's rate over ``eval_images`` (none with 0). Returns the model and optimiser too."""
+    """The trainer's own epoch loop and the paper's evaluation for ``workload``, under its precision
+    policy: a first one-step epoch (the smoke test: its loss must be finite), a ``warmup``-step epoch,
+    then an epoch of ``steps`` + 1 whose rate the trainer's clock gives (its first step left out), peak
+    memory, FLOPs per sample, a checkpoint's write time (none without ``scratch``) and the evaluation's
+    rate over ``eval_images`` (none with 0). Returns the model and optimiser too."""
     reset_peak_memory(device)
-    generator = torch.Generator().manual_seed(0)
-    model = workload.build(device)
-    optimizer = workload.optimizer(model)
-    step = workload.project_step(model, optimizer, images, generator)
-    batches = project_batches(len(images), workload.batch, generator)
-    start = time.perf_counter()
-    loss = step(next(batches))
-    synchronize(device)
-    first = time.perf_counter() - start
-    if not math.isfinite(loss):
-        raise FloatingPointError(f"{workload.train_key}: the first step's loss is {loss}")
-    rate = steady_rate(step, batches, workload.batch, device, warmup, steps)
-    peak = peak_memory_mb(device)
-    reserved = torch.cuda.max_memory_reserved(device) / 2**20 if device.type == "cuda" else peak
-    train_flops, eval_flops = count_flops(workload, model, optimizer, images)
-    measured = Measured(
-        workload.train_key,
-        workload.precision if device.type == "cuda" else "fp32",
-        workload.batch,
-        first,
-        loss,
-        rate,
-        train_flops,
-        peak,
-        reserved,
-        checkpoint_seconds(workload, model, optimizer, scratch),
-    )
-    if workload.eval_key is not None and eval_images:
-        measured.eval_rate = evaluation_rate(workload, model, images, eval_images)
-        measured.eval_flops = eval_flops
+    generator, cache = torch.Generator().manual_seed(0), workload.cache(images)
+    with precision_mode(workload.policy, device):
+        model = workload.build(device)
+        optimizer = workload.optimizer(model)
+        start = time.perf_counter()
+        first = workload.epoch(model, optimizer, cache, 1, generator)  # its loss read: the device synced
+        first_s = time.perf_counter() - start
+        if not math.isfinite(first.loss):
+            raise FloatingPointError(f"{workload.train_key}: the first step's loss is {first.loss}")
+        if warmup:
+            workload.epoch(model, optimizer, cache, warmup, generator)
+        timed = workload.epoch(model, optimizer, cache, steps + 1, generator)
+        peak = peak_memory_mb(device)
+        train_flops, eval_flops = count_flops(workload, model, optimizer, images)
+        measured = Measured(
+            workload.train_key,
+            workload.precision(device),
+            workload.batch,
+            first_s,
+            first.loss,
+            timed.record["rate"],
+            train_flops,
+            peak,
+            0.0,
+            checkpoint_seconds(workload, model, optimizer, scratch) if scratch else 0.0,
+        )
+        if workload.eval_key is not None and eval_images:
+            measured.eval_rate = evaluation_rate(workload, model, images, eval_images)
+            measured.eval_flops = eval_flops
+    measured.reserved_mb = reserved_mb(device)
     return measured, model, optimizer
 
 
@@ -239,9 +243,10 @@ def baseline_rate(
 ) -> float:
     """Samples/s of a fresh fp32 eager model of the workload's architecture fed by a torchvision
     DataLoader (``workers`` processes, pinned memory on CUDA), timed once its prefetched batches are
-    used up (``warmup`` more steps after them)."""
-    model = workload.build_baseline(device)
-    optimizer = workload.optimizer(model)
-    batches = baseline_batches(workload, images, workers, device)
-    step = workload.baseline_step(model, optimizer)
-    return steady_rate(step, batches, workload.batch, device, prefetched(workers) + warmup, steps)
+    used up (``warmup`` more steps after them), under PyTorch's default math modes."""
+    with precision_mode(None, device):
+        model = workload.build_baseline(device)
+        optimizer = workload.optimizer(model)
+        batches = baseline_batches(workload, images, workers, device)
+        step = workload.baseline_step(model, optimizer)
+        return steady_rate(step, batches, workload.batch, device, prefetched(workers) + warmup, steps)

@@ -1,16 +1,18 @@
-"""Each paper's training step and evaluation at a preset's size and precision, on images from a uint8
-cache like the prepared datasets': what the GPU check, the training benchmark and the rehearsal's FLOP
-counts share.
+"""Each paper's training and evaluation at a preset's size and precision, on images from a uint8 cache
+like the prepared datasets': what the GPU check, the training benchmark and the rehearsal's FLOP counts
+share.
 
 A :class:`Workload` is one model at one precision and phase, named as the projection names it
 (:mod:`rsrepro.rehearsal.projection`). It runs two ways:
 
-- the project's: the trainer's own batch preparation and ``train_step`` with the preset's settings
-  (bf16 autocast and channels-last where the preset sets them, on CUDA), and the paper's own evaluation
-  code;
-- a fair baseline's: a fresh model of the same architecture in fp32 eager PyTorch (default memory
-  format), fed by a torchvision ``DataLoader`` whose workers decode each image to PIL and apply the
-  paper's augmentation as ``torchvision.transforms``, into pinned memory on CUDA.
+- the project's: the trainer's own epoch loop (``epoch_steps`` of :mod:`rsrepro.lsenet.train`,
+  :mod:`rsrepro.swan.train`, :mod:`rsrepro.dsva.train`: batches read ahead into pinned memory, augmented
+  on the device, steps that never wait for the GPU), over as many batches as asked, under the paper's
+  precision policy (:mod:`rsrepro.training.precision`), and the paper's own evaluation code;
+- a fair baseline's: a fresh model of the same architecture in fp32 eager PyTorch with PyTorch's default
+  settings (default memory format, fp32 matmuls, no cuDNN autotuning), fed by a torchvision
+  ``DataLoader`` whose workers decode each image to PIL and apply the paper's augmentation as
+  ``torchvision.transforms``, into pinned memory on CUDA.
 
 Nothing here reads a dataset or downloads: the images are random (speed does not depend on them), and
 DSVA's CLIP tower is a random-init Hugging Face folder in the real format
@@ -19,6 +21,8 @@ DSVA's CLIP tower is a random-init Hugging Face folder in the real format
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -33,6 +37,10 @@ import yaml
 from rsrepro.dsva.settings import merged
 from rsrepro.rehearsal.projection import dsva_workload
 from rsrepro.training.augment import IMAGENET_MEAN, IMAGENET_STD
+from rsrepro.training.distributed import SINGLE_PROCESS
+from rsrepro.training.precision import Precision
+from rsrepro.training.sums import DeviceSums
+from rsrepro.training.throughput import SteadyClock
 
 REPO = Path(__file__).resolve().parents[3]
 LSENET_CLASSES = 45  # NWPU-RESISC45, the preset's largest head
@@ -47,7 +55,6 @@ TINY = {
     "swan": {"model": {"arch": "embedded"}, "train": {"batch_size": 8, "resize": 70, "crop": 64}},
     "dsva": {"train": {"ways": 4, "shots": 2}},
 }
-Step = Callable[[np.ndarray], float]  # rows -> the batch loss
 
 
 def preset_config(*overlays: Path) -> dict[str, Any]:
@@ -67,8 +74,54 @@ def labels(rows: np.ndarray, classes: int, device: torch.device) -> torch.Tensor
 
 
 @dataclass
+class ImageCache:
+    """The part of a prepared dataset the trainers' epochs and DSVA's prediction read: the uint8 images
+    and a class per image (row i is class i mod ``classes``)."""
+
+    images: np.ndarray
+    classes: int = 1
+
+    @property
+    def class_idx(self) -> np.ndarray:
+        return np.arange(len(self.images)) % self.classes
+
+
+@contextlib.contextmanager
+def precision_mode(precision: Precision | None, device: torch.device) -> Iterator[None]:
+    """This process's CUDA math modes as a training job under ``precision`` sets them
+    (:meth:`Precision.apply`), or PyTorch's defaults (``None``: fp32 matmuls, no cuDNN autotuning);
+    restored afterwards, so that workloads measured one after another do not inherit each other's."""
+    saved = torch.get_float32_matmul_precision(), torch.backends.cudnn.benchmark
+    if precision is not None:
+        precision.apply(device)
+    elif device.type == "cuda":
+        torch.set_float32_matmul_precision("highest")
+        torch.backends.cudnn.benchmark = False
+    try:
+        yield
+    finally:
+        torch.set_float32_matmul_precision(saved[0])
+        torch.backends.cudnn.benchmark = saved[1]
+
+
+@dataclass
+class Epoch:
+    """What a workload's epoch of the trainer's steps gives: the record of the trainer's clock
+    (:meth:`SteadyClock.record`: ``rate`` over the steps after the first, ``train_samples`` and
+    ``train_seconds`` over all), taken when the steps were done, and the mean loss, read after it."""
+
+    loss: float
+    record: dict[str, float]
+
+    @classmethod
+    def of(cls, clock: SteadyClock, losses: DeviceSums, count: float, name: str) -> Epoch:
+        record = clock.record("rate")  # before the loss is read, which waits for the device
+        return cls(losses.means(count, SINGLE_PROCESS)[name], record)
+
+
+@dataclass
 class Workload:
-    """One paper model at one precision and phase: how to build it, step it and evaluate it."""
+    """One paper model at one precision and phase: how to build it, train an epoch and evaluate it."""
 
     paper: str
     train_key: str  # the projection's workload names
@@ -78,16 +131,18 @@ class Workload:
     cfg: dict[str, Any]  # the paper's train settings
     model_cfg: dict[str, Any] = field(default_factory=dict)
     clip_dir: Path | None = None
+    classes: int = 1  # of the training images (a classification head's size)
 
     @property
-    def precision(self) -> str:
-        """What a step computes in on CUDA (the CPU always runs fp32)."""
-        return "bf16" if self.amp else "fp32"
+    def policy(self) -> Precision:
+        """The trainer's precision policy for these settings (what ``train_run`` applies)."""
+        raise NotImplementedError
 
-    @property
-    def amp(self) -> bool:
-        """bf16 autocast on CUDA: LSE-Net's and SWAN's ``amp`` param; DSVA's corrected variant."""
-        return bool(self.cfg.get("amp", not self.cfg.get("faithful", True)))
+    def precision(self, device: torch.device) -> str:
+        """What a step computes in on ``device`` (the CPU always runs fp32)."""
+        if device.type != "cuda":
+            return "fp32"
+        return "bf16" if self.policy.bf16 else "tf32" if self.policy.tf32_matmul else "fp32"
 
     # -- implemented per paper -------------------------------------------------------------------
     def build(self, device: torch.device) -> torch.nn.Module:
@@ -101,11 +156,17 @@ class Workload:
     def optimizer(self, model: torch.nn.Module) -> torch.optim.Optimizer:
         raise NotImplementedError
 
-    def project_step(
-        self, model: torch.nn.Module, optimizer: torch.optim.Optimizer, images: np.ndarray, generator
-    ) -> Step:
-        """One step as the trainer's epoch loop runs it: the batch read from ``images`` and augmented on
-        the device, then the trainer's ``train_step``; returns the loss."""
+    def epoch(
+        self,
+        model: torch.nn.Module,
+        optimizer: torch.optim.Optimizer,
+        cache: ImageCache,
+        steps: int,
+        generator: torch.Generator,
+        batch: int | None = None,
+    ) -> Epoch:
+        """``steps`` optimiser steps of the trainer's own ``epoch_steps`` over ``cache`` at ``batch``
+        samples a step (default: the preset's), run in :func:`precision_mode` by the caller."""
         raise NotImplementedError
 
     def baseline_transforms(self) -> list[torch.nn.Module]:
@@ -120,8 +181,11 @@ class Workload:
         raise NotImplementedError
 
     # -- shared ------------------------------------------------------------------------------------
+    def cache(self, images: np.ndarray) -> ImageCache:
+        return ImageCache(images, self.classes)
+
     def checkpoint(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> dict[str, Any]:
-        """What the trainer's EpochLoop saves after every epoch (DSVA rebuilds its optimiser each epoch
+        """What the trainer's EpochLoop saves in ``last.pt`` (DSVA rebuilds its optimiser each epoch
         and saves the model alone)."""
         components = {"model": model.state_dict()}
         if self.paper != "dsva":
@@ -140,7 +204,16 @@ class Workload:
         return step
 
 
+def rows_for(steps: int, batch: int, cache: ImageCache) -> np.ndarray:
+    """``steps`` batches' worth of training rows of ``cache`` (rows repeat when it holds fewer)."""
+    return np.arange(steps * batch) % len(cache.images)
+
+
 class LSENetWorkload(Workload):
+    @property
+    def policy(self) -> Precision:
+        return Precision(bf16=self.cfg["amp"])
+
     def build_baseline(self, device: torch.device) -> torch.nn.Module:
         from rsrepro.lsenet.train import build_from_config
 
@@ -153,20 +226,16 @@ class LSENetWorkload(Workload):
     def optimizer(self, model: torch.nn.Module) -> torch.optim.Optimizer:
         return torch.optim.Adam(model.parameters(), lr=self.cfg["lr"])
 
-    def project_step(self, model, optimizer, images, generator) -> Step:
-        from rsrepro.lsenet.train import augment_batch, train_step
-        from rsrepro.training.batches import load_images
+    def epoch(self, model, optimizer, cache, steps, generator, batch=None) -> Epoch:
+        from rsrepro.lsenet.train import epoch_steps
 
         device = next(model.parameters()).device
-        net = torch.compile(model) if self.cfg["compile"] and device.type == "cuda" else model
-
-        def step(rows: np.ndarray) -> float:
-            x = augment_batch(load_images(images, rows, device), self.cfg, generator)
-            y = labels(rows, LSENET_CLASSES, device)
-            ce_sum, _, n = train_step(model, net, optimizer, x, y, self.cfg)
-            return ce_sum / n
-
-        return step
+        cfg = {**self.cfg, "batch_size": batch or self.batch}
+        # train_run compiles the forward on CUDA when asked; dynamo reuses its code on later calls
+        net = torch.compile(model) if cfg["compile"] and device.type == "cuda" else model
+        rows = rows_for(steps, cfg["batch_size"], cache)
+        sums, clock, images = epoch_steps(model, net, optimizer, cache, rows, cfg, device, generator)
+        return Epoch.of(clock, sums, images, "train_loss")
 
     def baseline_transforms(self) -> list[torch.nn.Module]:
         from torchvision import transforms as T
@@ -198,6 +267,12 @@ class LSENetWorkload(Workload):
 class SwanWorkload(Workload):
     variant: str = "faithful"
 
+    @property
+    def policy(self) -> Precision:
+        from rsrepro.swan.train import FAITHFUL
+
+        return Precision.of_variant(FAITHFUL[self.variant], self.cfg["tf32_matmul"])
+
     def build(self, device: torch.device) -> torch.nn.Module:
         from rsrepro.swan.text import Vocabulary
         from rsrepro.swan.train import build_model
@@ -213,19 +288,18 @@ class SwanWorkload(Workload):
         rng = np.random.default_rng(seed)
         return [rng.integers(1, SWAN_VOCABULARY, rng.integers(*CAPTION_WORDS)).tolist() for _ in range(n)]
 
-    def project_step(self, model, optimizer, images, generator) -> Step:
-        from rsrepro.swan.data import pad_tokens
-        from rsrepro.swan.train import image_pipeline, train_step
+    def epoch(self, model, optimizer, cache, steps, generator, batch=None) -> Epoch:
+        from rsrepro.swan.data import CaptionSet
+        from rsrepro.swan.train import epoch_steps, image_pipeline
 
         device = next(model.parameters()).device
-        pipeline, pool = image_pipeline(self.cfg, device, self.variant), self.captions(1024)
-
-        def step(rows: np.ndarray) -> float:
-            tokens, lengths = pad_tokens([pool[i] for i in rows % len(pool)])
-            x = pipeline.train(images, rows, generator)
-            return train_step(model, optimizer, x, tokens.to(device), lengths, self.cfg)
-
-        return step
+        # as train_run: the policy's autocast; one caption per image, so an epoch is one pair per image
+        cfg = {**self.cfg, "batch_size": batch or self.batch, "amp": self.policy.bf16}
+        rows = rows_for(steps, cfg["batch_size"], cache)
+        captions = CaptionSet(rows, self.captions(len(rows)), np.arange(len(rows)))
+        pipeline = image_pipeline(cfg, device, self.variant)
+        sums, clock, batches = epoch_steps(model, optimizer, cache, captions, pipeline, cfg, generator)
+        return Epoch.of(clock, sums, batches, "loss")
 
     def baseline_transforms(self) -> list[torch.nn.Module]:
         from torchvision import transforms as T
@@ -259,15 +333,12 @@ class SwanWorkload(Workload):
 
 
 @dataclass
-class ImageCache:
-    """The part of a prepared dataset DSVA's prediction reads."""
-
-    images: np.ndarray
-
-
-@dataclass
 class DSVAWorkload(Workload):
     warm: bool = False  # a warm-up epoch: tower and LayerNorm frozen, prototypes and head trained
+
+    @property
+    def policy(self) -> Precision:
+        return Precision.of_variant(self.cfg["faithful"], self.cfg["tf32_matmul"])
 
     def build(self, device: torch.device) -> torch.nn.Module:
         from rsrepro.models.dsva import HFClipVisionTower, dsva
@@ -287,25 +358,20 @@ class DSVAWorkload(Workload):
     def matrix(self, device: torch.device) -> torch.Tensor:
         return torch.rand(DSVA_SEEN, DSVA_ATTRIBUTES, generator=torch.Generator().manual_seed(0)).to(device)
 
-    def project_step(self, model, optimizer, images, generator) -> Step:
-        from rsrepro.dsva.images import image_batch
-        from rsrepro.dsva.train import train_step
-        from rsrepro.training.distributed import SINGLE_PROCESS
+    def epoch(self, model, optimizer, cache, steps, generator, batch=None) -> Epoch:
+        from rsrepro.dsva.train import epoch_steps
 
         device = next(model.parameters()).device
-        matrix = self.matrix(device)
-
-        def step(rows: np.ndarray) -> float:  # dsva.train's train_epoch loop body
-            y = labels(rows, DSVA_SEEN, device)
-            x = image_batch(images, rows, device, self.cfg["image"], train=True, generator=generator)
-            loss, parts = train_step(
-                model, model, optimizer, x, y, matrix, self.cfg, self.warm, SINGLE_PROCESS
-            )
-            for v in parts.values():
-                float(v.detach())
-            return float(loss.detach())
-
-        return step
+        cfg = {**self.cfg, "batches_per_epoch": steps}
+        if batch is not None and batch != self.batch:  # episodes of ``batch`` classes, one image each
+            cfg.update(ways=batch, shots=1)
+        # every seen class holds a shot's images (rows repeat when the cache holds fewer)
+        rows = rows_for(cfg["shots"], DSVA_SEEN, cache)
+        y = np.arange(len(rows)) % DSVA_SEEN
+        sums, clock = epoch_steps(
+            model, model, optimizer, cache, rows, y, self.matrix(device), cfg, self.warm, device, generator
+        )
+        return Epoch.of(clock, sums, steps, "loss")
 
     def baseline_transforms(self) -> list[torch.nn.Module]:
         from torchvision import transforms as T
@@ -342,7 +408,7 @@ def workloads(
     out: list[Workload] = [
         LSENetWorkload(
             "lsenet", "lsenet train", "lsenet test", "images", lsenet["train"]["batch_size"],
-            lsenet["train"], lsenet["model"],
+            lsenet["train"], lsenet["model"], classes=LSENET_CLASSES,
         ),
         SwanWorkload(
             "swan", "swan train", "swan encode", "pairs", swan["train"]["batch_size"], swan["train"],
@@ -366,6 +432,12 @@ def workloads(
     return {w.train_key: w for w in out}
 
 
+def with_tf32_matmul(workload: Workload) -> Workload:
+    """A faithful (fp32) workload with ``tf32_matmul: true``, keyed ``<key> tf32``, its training only."""
+    cfg = {**workload.cfg, "tf32_matmul": True}
+    return dataclasses.replace(workload, train_key=f"{workload.train_key} tf32", eval_key=None, cfg=cfg)
+
+
 def random_images(path: Path, n: int, size: int, seed: int = 0) -> np.ndarray:
     """A memory-mapped uint8 N x size x size x 3 cache of random images (the prepared datasets' form)."""
     array = np.lib.format.open_memmap(path, mode="w+", dtype=np.uint8, shape=(n, size, size, 3))
@@ -380,14 +452,6 @@ def random_images(path: Path, n: int, size: int, seed: int = 0) -> np.ndarray:
 def forever(make: Callable[[], Iterator]) -> Iterator:
     while True:
         yield from make()
-
-
-def project_batches(n_images: int, batch: int, generator: torch.Generator) -> Iterator[np.ndarray]:
-    """Shuffled batches of row indices, epoch after epoch, as the trainers draw them."""
-    from rsrepro.training.batches import index_batches
-
-    rows = np.arange(n_images)
-    return forever(lambda: index_batches(rows, batch, shuffle=True, generator=generator, drop_last=True))
 
 
 class CachedImages(torch.utils.data.Dataset):
