@@ -13,6 +13,8 @@ from tests.tiny_pipeline import TINY
 from tests.workflow_helpers import deep_update, make_workdir, snakemake
 
 pytestmark = pytest.mark.slow
+LISTED = "9/3"
+UNSEEN = ["BareField", "BareShore", "BareTown"]  # folder names of tests.own_datasets.CLASS_NAMES
 
 
 def own_overlay(data: Path) -> dict:
@@ -21,7 +23,12 @@ def own_overlay(data: Path) -> dict:
         json.loads(json.dumps(TINY)),
         {
             "data": {
-                "scenes": {"layout": "class_folders", "path": str(data / "scenes"), "image_size": 40},
+                "scenes": {
+                    "layout": "class_folders",
+                    "path": str(data / "scenes"),
+                    "image_size": 40,
+                    "zero_shot_splits": {LISTED: {"unseen": UNSEEN}},  # DSVA's classes listed, not drawn
+                },
                 "captioned": {
                     "layout": "karpathy_captions",
                     "path": str(data / "captioned"),
@@ -36,8 +43,10 @@ def own_overlay(data: Path) -> dict:
                 "ablation": {"train_ratios": {"scenes": [0.6]}},
             },
             "swan": {"datasets": ["captioned"], "vocab": {"min_count": 1}},
+            "image_text": {"baselines": {"zero_shot_splits": [LISTED]}},  # one model serves every baseline
             "dsva": {
                 "datasets": ["scenes"],
+                "splits": [LISTED],
                 "collection": {"annotation_images_per_unseen_class": 1},
                 "train": {"ways": 4, "shots": 2, "val_classes": 2},
             },
@@ -60,5 +69,7 @@ def test_own_datasets_run_through_every_paper_and_report(tmp_path: Path) -> None
     for paper in ("lsenet", "swan", "dsva"):
         report = workdir / f"results/reports/{paper}.html"
         assert report.is_file(), f"{paper}'s report"
+    split = json.loads((workdir / "results/splits/scenes/zero_shot/9-3_seed0.json").read_text())
+    assert [prepared["classes"][c] for c in split["unseen_classes"]] == UNSEEN, "the listed unseen classes"
     for paper, dataset in (("lsenet", "scenes"), ("swan", "captioned"), ("dsva", "scenes")):
         assert list((workdir / "results/runs" / paper / dataset).rglob("history.json")), f"{paper} trained"
