@@ -55,7 +55,7 @@ def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
         ),
         (_set("swan.learning_rate", 0.1), "swan: unknown key(s) 'learning_rate'; allowed keys:"),
         (_set("lsenet.train_ratios.ucmx", [0.5]), "lsenet.train_ratios.ucmx"),
-        (_set("dsva.splits", ["70/0"]), "dsva.splits[0] = '70/0' is not allowed; allowed values: '60/10'"),
+        (_set("dsva.splits", ["70/0"]), "dsva.splits[0] = '70/0' is not allowed; expected seen/unseen class"),
         (_set("splits.retrieval.val_fraction", 1.5), "splits.retrieval.val_fraction = 1.5"),
         (_set("preset", "fast"), "preset = 'fast' is not allowed; allowed values: 'embedded', 'paper'"),
     ],

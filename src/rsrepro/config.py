@@ -73,6 +73,8 @@ def _explain(error: jsonschema.ValidationError) -> str:
     if error.validator == "enum":
         allowed = ", ".join(map(repr, schema["enum"]))
         return f"{where} = {_shown(error.instance)} is not allowed; allowed values: {allowed}"
+    if error.validator == "pattern" and "description" in schema:
+        return f"{where} = {_shown(error.instance)} is not allowed; expected {schema['description']}"
     if error.validator == "type":
         return f"{where} = {_shown(error.instance)} has the wrong type; expected {schema['type']}"
     if error.validator == "required":

@@ -1,6 +1,8 @@
 # Data: every dataset is converted once into the prepared form, then split per protocol and seed (params
 # `splits`: the protocols' settings; which splits exist is what the papers' rules ask for).
 
+from rsrepro.data.own import conversion_params, zero_shot_listing
+
 
 wildcard_constraints:
     dataset="[a-z0-9_]+",
@@ -32,7 +34,7 @@ rule prepare_own:
     wildcard_constraints:
         own="|".join(OWN_DATASETS) or "(?!)",  # (?!) matches nothing: no dataset declared
     params:
-        cfg=lambda w: as_json(config["data"][w.own]),
+        cfg=lambda w: as_json(conversion_params(config["data"][w.own])),
     shell:
         job("rsrepro prepare-own {wildcards.own} --out {output} --params {params.cfg:q}")
 
@@ -71,8 +73,9 @@ rule split_zero_shot:
     params:
         seen_test_fraction=config["splits"]["zero_shot"]["seen_test_fraction"],
         split=lambda w: w.split.replace("-", "/"),
+        classes=lambda w: as_json(zero_shot_listing(config, w.dataset, w.split.replace("-", "/"))),
     shell:
         job(
-            "rsrepro split zero-shot --prepared {input} --split {params.split}"
+            "rsrepro split zero-shot --prepared {input} --split {params.split} --classes {params.classes:q}"
             " --seen-test-fraction {params.seen_test_fraction} --seed {wildcards.seed} --out {output}"
         )

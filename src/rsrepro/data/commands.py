@@ -33,6 +33,12 @@ def add_commands(subparsers: Any) -> None:
     split.add_argument("--val-fraction", type=float, help="retrieval: share of official train used as val")
     split.add_argument("--split", help="zero-shot: paper split seen/unseen, e.g. 60/10")
     split.add_argument("--seen-test-fraction", type=float, help="zero-shot: seen images held out for GZSL")
+    split.add_argument(
+        "--classes",
+        type=json_object,
+        default={},
+        help='zero-shot: seen/unseen classes listed by name, {"unseen": [...], "seen": [...]} ({}: drawn)',
+    )
     split.set_defaults(handler=_split)
 
 
@@ -62,7 +68,18 @@ def _split(args: argparse.Namespace) -> None:
     else:
         seen, unseen = (int(n) for n in args.split.split("/"))
         predefined = data.zero_shot_splits.get(args.split) if data.has("zero_shot_splits") else None
+        where = f"data.{data.name}.zero_shot_splits[{args.split!r}]"
+        listed = (
+            splits.listed_classes(data.classes, args.classes, args.split, where) if args.classes else None
+        )
         result = splits.zero_shot_split(
-            data.class_idx, seen, unseen, args.seed, args.seen_test_fraction, predefined=predefined
+            data.class_idx,
+            seen,
+            unseen,
+            args.seed,
+            args.seen_test_fraction,
+            predefined=predefined,
+            listed=listed,
+            classes=data.classes,
         )
     write_json(args.out, {"dataset": data.name, **result})

@@ -3,7 +3,9 @@
 ``data.<name>: {layout: class_folders, path: <folder>, image_size: <px>}`` is a folder per class (at any
 depth: ``AID/<Class>/*.jpg`` works; .jpg / .png / .tif); ``layout: karpathy_captions`` adds
 ``captions_file`` (the Karpathy-style JSON's file name under ``path``) and ``caption_field`` (``raw`` or
-``tokens``). The files are read in place (nothing is copied) and converted by the layout's converter,
+``tokens``); a class-folder dataset may list DSVA's seen/unseen classes by name per split
+(``zero_shot_splits: {"9/3": {unseen: [...], seen: [...]}}``) instead of having them drawn per split seed.
+The files are read in place (nothing is copied) and converted by the layout's converter,
 with the checks of the published datasets and the ones only a user's data needs (an image in the folder
 that the caption file does not list). Which papers take a dataset follows from its layout
 (:func:`dataset_layout`, each paper's ``targets.LAYOUTS``).
@@ -17,9 +19,11 @@ from typing import Any
 from rsrepro.data.sources.catalog import DATASETS
 from rsrepro.data.sources.errors import SourceError
 from rsrepro.data.sources.spec import ClassFolders, KarpathyCaptions, Source
+from rsrepro.data.splits import listing_problems
 
 SYNTHETIC = "synthetic"  # the embedded generator's dataset: every paper takes it
 CAPTION_KEYS = ("captions_file", "caption_field")  # karpathy_captions only
+LISTED = "zero_shot_splits"  # class_folders only: DSVA's classes listed by name, per split
 
 
 def own_datasets(config: dict[str, Any]) -> list[str]:
@@ -30,14 +34,35 @@ def own_datasets(config: dict[str, Any]) -> list[str]:
 
 
 def own_problems(config: dict[str, Any]) -> list[str]:
-    """What the schema cannot say of the declared datasets: caption keys on a class-folder dataset."""
-    return [
-        f"data.{name}.{key} is for karpathy_captions datasets; data.{name} is {ClassFolders.name}: remove it"
-        for name in own_datasets(config)
-        if config["data"][name]["layout"] == ClassFolders.name
-        for key in CAPTION_KEYS
-        if key in config["data"][name]
-    ]
+    """What the schema cannot say of the declared datasets: caption keys on a class-folder dataset, listed
+    zero-shot classes on a caption dataset, and listings that contradict themselves (whether the names
+    are the dataset's classes is checked when the split is made, once the folders are read)."""
+    problems = []
+    for name in own_datasets(config):
+        section = config["data"][name]
+        folders = section["layout"] == ClassFolders.name
+        misplaced = (
+            [key for key in CAPTION_KEYS if key in section] if folders else [LISTED] * (LISTED in section)
+        )
+        problems += [
+            f"data.{name}.{key} is not for {section['layout']} datasets (data.{name}.layout): remove it"
+            for key in misplaced
+        ]
+        for split, listing in section.get(LISTED, {}).items() if folders else ():
+            problems += listing_problems(listing, split, f"data.{name}.{LISTED}[{split!r}]")
+    return problems
+
+
+def zero_shot_listing(config: dict[str, Any], dataset: str, split: str) -> dict[str, list[str]]:
+    """The seen/unseen classes listed by name for ``dataset``'s split ``split`` ("9/3"), or {} (drawn)."""
+    section = config["data"].get(dataset) or {}
+    return section.get(LISTED, {}).get(split, {}) if "layout" in section else {}
+
+
+def conversion_params(section: dict[str, Any]) -> dict[str, Any]:
+    """What the conversion of a declared dataset reads: all but the listed zero-shot classes, which are
+    the splits' (editing them reruns the DSVA splits, not the conversion and every training after it)."""
+    return {key: value for key, value in section.items() if key != LISTED}
 
 
 def dataset_layout(config: dict[str, Any], name: str) -> str | None:

@@ -133,8 +133,28 @@ def global_batch(config: dict[str, Any]) -> tuple[str, int]:
 
 
 def params_problems(config: dict[str, Any]) -> list[str]:
-    """None beyond its schema's."""
-    return []
+    """Classes listed by name for a dataset's split (``data.<name>.zero_shot_splits``) are for a split
+    DSVA runs, and leave the select stage seen classes to train on beside its validation classes."""
+    from rsrepro.dsva.settings import train_settings  # it imports this module
+
+    cfg, problems = config["dsva"], []
+    for dataset in cfg["datasets"]:
+        for split in (config["data"].get(dataset) or {}).get("zero_shot_splits", {}):
+            where = f"data.{dataset}.zero_shot_splits[{split!r}]"
+            if split not in cfg["splits"]:
+                problems.append(
+                    f"{where}: DSVA runs the splits {', '.join(cfg['splits'])} (dsva.splits); add {split!r} "
+                    "to dsva.splits or remove the listing"
+                )
+                continue
+            seen = int(split.split("/")[0])
+            problems += [
+                f"{where} has {seen} seen classes, the select stage holds out {val} of them (val_classes, "
+                f"{setting}): list more seen classes or lower val_classes to at most {seen - 1}"
+                for setting in SETTINGS
+                if (val := train_settings(cfg, split, setting)["val_classes"]) >= seen
+            ]
+    return problems
 
 
 def final_targets(config: dict[str, Any]) -> list[str]:
