@@ -48,5 +48,5 @@ def test_latex_escapes_what_would_break_a_tabular() -> None:
         ["ucm 50%", "R_sum"], [{"group": "paper", "method": "A & B", "ucm 50%": "1.00 ± 0.10"}], "x_y"
     )
     _, rows = tabular_rows(tex)
-    assert rows == [["Method", r"ucm 50\%", r"R\_sum"], [r"A \& B", r"1.00 $\pm$ 0.10", ""]]
+    assert rows == [["Method", r"ucm 50\%", r"R\_sum"], [r"A \& B", r"1.00 $\pm$ 0.10", "--"]]  # no value
     assert r"\caption{x\_y}" in tex

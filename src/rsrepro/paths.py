@@ -42,6 +42,11 @@ def split_tag(split: str) -> str:
     return split.replace("/", "-")
 
 
+def split_of(tag: str) -> str:
+    """The params key of a split from its file-name part ("50-20" -> "50/20")."""
+    return tag.replace("-", "/")
+
+
 def split_set(splits: Iterable[str]) -> str:
     """Several paper splits ('60/10', '50/20') as one file-name part, in one order ('50-20+60-10')."""
     return "+".join(sorted(split_tag(split) for split in splits))

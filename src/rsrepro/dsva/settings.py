@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rsrepro.dsva.targets import split_of
+from rsrepro.paths import split_of
 
 SETTINGS = ("zsl", "gzsl")
 

@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from rsrepro.dsva import SETTINGS, STAGES, VARIANTS
+from rsrepro.dsva.settings import train_settings
 from rsrepro.io import read_json
 from rsrepro.metrics.runs import mean_and_std
-from rsrepro.paths import PREPARED, paper_dir, report_file, split_tag, zero_shot_split
+from rsrepro.paths import PREPARED, paper_dir, report_file, split_of, split_tag, zero_shot_split
 from rsrepro.reports import paper_numbers
 from rsrepro.reports.headline import Headline
 from rsrepro.reports.tables import cell
@@ -56,11 +57,6 @@ def run_metrics(config: dict[str, Any], dataset: str) -> list[str]:
 
 def summary_files(config: dict[str, Any]) -> list[str]:
     return [f"{DSVA}/{dataset}/metrics.json" for dataset in config["dsva"]["datasets"]]
-
-
-def split_of(tag: str) -> str:
-    """The params key of a split from its path tag ("50-20" -> "50/20")."""
-    return tag.replace("-", "/")
 
 
 def run_key(metrics_path: str | Path) -> dict[str, Any]:
@@ -135,8 +131,6 @@ def global_batch(config: dict[str, Any]) -> tuple[str, int]:
 def params_problems(config: dict[str, Any]) -> list[str]:
     """Classes listed by name for a dataset's split (``data.<name>.zero_shot_splits``) are for a split
     DSVA runs, and leave the select stage seen classes to train on beside its validation classes."""
-    from rsrepro.dsva.settings import train_settings  # it imports this module
-
     cfg, problems = config["dsva"], []
     for dataset in cfg["datasets"]:
         for split in (config["data"].get(dataset) or {}).get("zero_shot_splits", {}):

@@ -24,8 +24,8 @@ import torch
 
 from rsrepro.data.sources.catalog import DATASETS
 from rsrepro.dsva.settings import train_settings
-from rsrepro.dsva.targets import split_of
 from rsrepro.papers import PAPERS
+from rsrepro.paths import split_of
 from rsrepro.rehearsal import measure, projection
 from rsrepro.rehearsal.workloads import REPO, image_size, paper_preset, preset_config, workloads
 from rsrepro.reports.environment import stage_wall_times
