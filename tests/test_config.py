@@ -79,7 +79,10 @@ def test_a_dataset_without_ratios_or_data_section_is_named(
         validate_params(config, schema)
     message = str(error.value)
     assert "lsenet.train_ratios has no entry for dataset 'ucm'" in message
-    assert "data.ucm is not configured" in message
+    assert "data.ucm is not configured; add data.ucm: {image_size: ...} (a registry dataset" in message
+    config["lsenet"]["datasets"] = ["my_scenes"]
+    with pytest.raises(ParamsError, match=r"add a data\.my_scenes section \(your own dataset: layout, path"):
+        validate_params(config, schema)
 
 
 def test_more_gpus_than_batch_rows_is_named(params: dict[str, Any], schema: dict[str, Any]) -> None:

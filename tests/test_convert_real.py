@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -58,6 +59,24 @@ def test_folder_per_class_datasets(name: str, tmp_path: Path) -> None:
     assert first["file"] == f"{first['class_name']}/{stem}{layout.suffix}"  # e.g. AID's Airport/airport_1.jpg
     split = splits.classification_split(data.class_idx, 0.5, seed=0)
     assert len(split["train"]) == len(classes) and not set(split["train"]) & set(split["test"])
+
+
+# The members of PatternNet.zip in torchgeo's fixture (7ea0616, tests/data/patternnet), the peer project
+# that publishes the pinned copy our entry fetches.
+TORCHGEO_PATTERNNET_FIXTURE = [
+    f"PatternNet/images/{cls}/{cls}{i:03d}.jpg" for cls in ("airplane", "bridge") for i in (1, 2, 3)
+]
+
+
+def test_the_patternnet_entry_writes_the_layout_of_torchgeos_fixture(tmp_path: Path) -> None:
+    """The entry's layout (root, file names, numbering from 1) is what the stand-in writer follows: it
+    must reproduce the peer project's fixture of the published archive, member for member."""
+    files = write_folder_dataset(
+        "patternnet", tmp_path, random_images(6), [0, 0, 0, 1, 1, 1], ["airplane", "bridge"]
+    )
+    with zipfile.ZipFile(files["archive"]) as archive:
+        assert archive.namelist() == TORCHGEO_PATTERNNET_FIXTURE
+    assert files["archive"].name == "PatternNet.zip"
 
 
 def test_missing_class_folders_stop_with_counts_and_names(tmp_path: Path) -> None:

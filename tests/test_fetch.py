@@ -21,7 +21,14 @@ from rsrepro.data.sources.prepare import prepare_source
 from rsrepro.data.sources.spec import RemoteFile, Source
 from rsrepro.data.standin import write_captioned_dataset
 from tests import realdata_fixtures
-from tests.realdata_fixtures import LoopbackServer, captioned, folder_standin, random_images, zip_bytes
+from tests.realdata_fixtures import (
+    LoopbackServer,
+    captioned,
+    folder_standin,
+    image_bytes,
+    random_images,
+    zip_bytes,
+)
 
 http_server = realdata_fixtures.http_server  # the loopback-server fixture, used by name
 
@@ -390,3 +397,36 @@ def test_the_corrupt_archive_advice_names_the_folder_to_delete_and_a_rerun_fetch
     assert len(http_server.served.ranges) == fetches + 1, "downloaded again"
     prepare_source(DATASETS["aid"], raw, out, 8, scratch)
     assert len(PreparedDataset.load(out)) == 30
+
+
+def patternnet_zip() -> bytes:
+    """PatternNet.zip as published, as torchgeo's fixture (7ea0616, tests/data/patternnet) holds it: the
+    folder entries, then PatternNet/images/<class>/<class>NNN.jpg numbered from 1; here every one of the
+    38 classes, two 12 px images each, written without the stand-in writer."""
+    members = {"PatternNet/": b"", "PatternNet/images/": b""}
+    for c, cls in enumerate(DATASETS["patternnet"].classes):
+        members[f"PatternNet/images/{cls}/"] = b""
+        for i in (1, 2):
+            members[f"PatternNet/images/{cls}/{cls}{i:03d}.jpg"] = image_bytes(".jpg", seed=2 * c + i)
+    return zip_bytes(members)
+
+
+def test_patternnet_in_its_published_layout_is_fetched_verified_and_converted(
+    http_server: LoopbackServer, tmp_path: Path
+) -> None:
+    archive = patternnet_zip()
+    http_server.served.files["/PatternNet.zip"] = archive
+    cfg: dict = {"urls": {"archive": http_server.url("/PatternNet.zip")}}
+    lock = ChecksumLock(tmp_path / "lock.json")
+    out, key = tmp_path / "raw" / "patternnet", "data.patternnet"
+    with pytest.raises(ChecksumError, match="md5 mismatch: expected 96d54b3224c5350a98d55d5a7e6984ad"):
+        fetch_source(DATASETS["patternnet"], out, tmp_path / "dl", lock, cfg, key)  # torchgeo's md5 holds
+    cfg["checksums"] = {"archive": f"md5:{hashlib.md5(archive).hexdigest()}"}
+    fetch_source(DATASETS["patternnet"], out, tmp_path / "dl", lock, cfg, key)
+    prepared = tmp_path / "prepared" / "patternnet"
+    prepare_source(DATASETS["patternnet"], out, prepared, 8, tmp_path / "scratch")
+    data = PreparedDataset.load(prepared)
+    assert list(data.classes) == list(DATASETS["patternnet"].classes) and len(data.classes) == 38
+    assert np.bincount(data.class_idx).tolist() == [2] * 38
+    assert data.meta["file"].iloc[0] == "airplane/airplane001.jpg"
+    assert data.meta["file"].iloc[-1] == "wastewater_treatment_plant/wastewater_treatment_plant002.jpg"

@@ -63,6 +63,8 @@ def test_the_stand_ins_are_given_relative_to_the_working_directory(rehearsal: tu
     given = [data["rssdivcs"]["files"]["folder"], data["pretrained"]["clip_rsicd"]["files"]["snapshot"]]
     given += [path for section in data.values() for path in section.get("files", {}).values()]
     assert all(not Path(p).is_absolute() and (workdir / p).exists() for p in given), given
+    # stand-ins of the preset's datasets only, not of extra registry entries (PatternNet)
+    assert set(data) - {"pretrained"} == set(paper_preset()["data"]) - {"synthetic", "pretrained"}
 
 
 @pytest.mark.slow
@@ -104,6 +106,18 @@ def test_the_projection_prices_each_stage_at_its_workload_rate_and_floor() -> No
     longer = {**config, "lsenet": {**config["lsenet"], "train": {**config["lsenet"]["train"], "epochs": 76}}}
     doubled = projection.price(projection.lsenet_stages(longer)[0], rates)
     assert doubled.seconds == pytest.approx(2 * train.seconds)
+
+
+def test_the_disk_projection_counts_the_registry_datasets_the_config_declares() -> None:
+    """An extra registry entry (PatternNet) is no dataset of the preset: its cache and download count
+    where a config declares it, and the preset's projection stops on none it does not declare."""
+    config = paper_preset()
+    assert "patternnet" not in projection.prepared_bytes(config)
+    assert "patternnet" not in projection.published_bytes(config)
+    assert projection.published_bytes(config)["rsicd"] == 484_955_574
+    declared = {**config, "data": {**config["data"], "patternnet": {"image_size": 128}}}
+    assert projection.prepared_bytes(declared)["patternnet"] == 30400 * 128**2 * 3
+    assert projection.published_bytes(declared)["patternnet"] == pytest.approx(1.43e9)
 
 
 def test_a_workload_not_measured_is_priced_at_the_nearest_measured_one() -> None:

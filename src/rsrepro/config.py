@@ -147,10 +147,14 @@ def _check_cross_references(config: dict[str, Any], source: str) -> None:
                     f"datasets: remove it from {paper}.datasets"
                 )
             elif name not in config["data"]:
+                fix = (
+                    f"add data.{name}: {{image_size: ...}} (a registry dataset, fetched from its sources)"
+                    if name in DATASETS
+                    else f"add a data.{name} section (your own dataset: layout, path and image_size)"
+                )
                 problems.append(
-                    f"{paper}.datasets lists {name!r} but data.{name} is not configured; add a data.{name} "
-                    "section (config/paper.yaml has one for every registry dataset; your own dataset: "
-                    "layout, path and image_size, see docs/real-data.md)"
+                    f"{paper}.datasets lists {name!r} but data.{name} is not configured; {fix}; see "
+                    "docs/real-data.md"
                 )
 
     for paper, targets in PAPERS.items():

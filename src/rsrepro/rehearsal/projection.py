@@ -244,8 +244,16 @@ def total_hours(rows: Iterable[Priced]) -> float:
 
 
 def prepared_bytes(config: dict[str, Any]) -> dict[str, float]:
-    """The image cache of each real dataset: N x size^2 x 3 bytes."""
-    return {name: n * config["data"][name]["image_size"] ** 2 * 3 for name, n in REAL_IMAGES.items()}
+    """The image cache of each registry dataset ``config`` declares: N x size^2 x 3 bytes."""
+    data = config["data"]
+    return {name: n * data[name]["image_size"] ** 2 * 3 for name, n in REAL_IMAGES.items() if name in data}
+
+
+def published_bytes(config: dict[str, Any]) -> dict[str, float]:
+    """The published download sizes of the sources ``config`` declares (``data.<name>``,
+    ``data.pretrained.<name>``): an extra registry dataset (PatternNet) counts where it is declared."""
+    declared = set(config["data"]) | set(config["data"].get("pretrained", {}))
+    return {name: size for name, size in PUBLISHED_BYTES.items() if name in declared}
 
 
 def table(rows: list[Priced], rates: Rates, peak_flops: float) -> list[str]:

@@ -186,11 +186,12 @@ def disk_lines(workdir: Path) -> list[str]:
     prepared = projection.prepared_bytes(config)
     lines = [f"  prepared image caches: {sum(prepared.values()) / GB:.1f} GB (" + ", ".join(
         f"{name} {size / GB:.1f}" for name, size in prepared.items()) + ")"]  # fmt: skip
-    known = projection.PUBLISHED_BYTES
+    known = projection.published_bytes(config)
+    unknown = sorted(set(DATASETS) & set(config["data"]) - set(known))
     lines.append(
         f"  downloads with published sizes: {sum(known.values()) / GB:.1f} GB ("
         + ", ".join(f"{k} {v / GB:.2f}" for k, v in known.items())
-        + f"); {', '.join(sorted(set(DATASETS) - set(known)))} publish none"
+        + f"); {', '.join(unknown)} publish none"
     )
     weights = sum(p.stat().st_size for p in (workdir / "weights").rglob("*") if p.is_file())
     lines.append(

@@ -24,6 +24,7 @@ from rsrepro.data.standin import standin_params
 from rsrepro.errors import RsreproError
 from rsrepro.rehearsal.standins import caption_words, write_clip_rsicd_split, write_standins
 from rsrepro.rehearsal.weights import write_clip, write_weights
+from rsrepro.rehearsal.workloads import paper_preset
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -60,7 +61,13 @@ SCALES = {
 
 def write_overlay(workdir: Path, scale: Scale) -> Path:
     """Stand-in data and weights under ``workdir``, and ``standins.yaml`` pointing the preset at them."""
-    files = write_standins(workdir / "standins", scale.per_class, scale.draw_size)
+    # Stand-ins of the registry datasets the preset declares (data.<name>), not of extra entries
+    # (PatternNet): no paper of the preset runs those, so their stand-ins would never be fetched, and
+    # their overlay sections would lack the image_size the preset gives its own. Their conversion is
+    # tested with every entry of their layout (tests/test_convert_real.py).
+    declared = paper_preset()["data"]
+    per_class = {name: n for name, n in scale.per_class.items() if name in declared}
+    files = write_standins(workdir / "standins", per_class, scale.draw_size)
     weights = write_weights(workdir / "weights", caption_words(files))
     data: dict[str, Any] = standin_params(files)
     clip = write_clip(workdir / "weights" / "clip_rsicd", scale.clip)

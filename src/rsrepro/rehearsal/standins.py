@@ -1,5 +1,5 @@
-"""Stand-ins of every registry dataset (:data:`rsrepro.data.sources.catalog.DATASETS`) in its published
-layout and formats, drawn by the synthetic generator: what a researcher downloads, a few images per class,
+"""Stand-ins of registry datasets (:data:`rsrepro.data.sources.catalog.DATASETS`) in their published
+layouts and formats, drawn by the synthetic generator: what a researcher downloads, a few images per class,
 so that fetch, verify, extract, convert and split run as on the real files.
 
 Each real class is drawn as a synthetic scene class (class ``c`` as ``CLASSES[c % 28]``, a different
@@ -96,12 +96,9 @@ def rssdivcs_lists(labels: np.ndarray, n_classes: int, seed: int) -> dict[str, Z
 
 
 def write_standins(out: Path, per_class: dict[str, int], size: int = 256, seed: int = 0) -> dict[str, dict]:
-    """Every registry dataset's files under ``out/<name>/``: ``{name: {catalog key: path}}``;
-    ``per_class``: images per class of each dataset."""
-    return {
-        name: write_standin(entry, out / name, per_class[name], size, seed)
-        for name, entry in DATASETS.items()
-    }
+    """The files of the registry datasets in ``per_class`` (images per class of each) under
+    ``out/<name>/``: ``{name: {catalog key: path}}``."""
+    return {name: write_standin(DATASETS[name], out / name, n, size, seed) for name, n in per_class.items()}
 
 
 def write_standin(entry: Dataset, out: Path, per_class: int, size: int, seed: int) -> dict[str, Path]:

@@ -1,12 +1,13 @@
-"""The real datasets and pretrained weights of the paper preset: URLs, mirrors, checksums, class names.
+"""The real datasets and pretrained weights of the paper preset, and extra datasets (PatternNet): URLs,
+mirrors, checksums, class names.
 
 Facts from ../shared/research/*.md and the sources themselves: torchgeo's Hugging Face mirrors, their
-pinned commits and md5s (torchgeo 7ea0616, datasets/ucmerced.py and resisc45.py), the RSICD git-LFS
-sha256 and the git blob id of dataset_rsicd.json (201528014227051/RSICD_optimal at fc33b45), torchrs's
-Google-Drive mirrors (isaaccorley/torchrs scripts/download_{aid,rsicd}.sh), the Drive ids of the papers'
-READMEs. Every Hugging Face source is pinned to a commit. Where no checksum is published the first fetch
-records one in config/checksums.lock.json. Pure data: fetching never imports the converters
-(``rsrepro.data.sources.converters.LAYOUTS``).
+pinned commits and md5s (torchgeo 7ea0616, datasets/ucmerced.py, resisc45.py and patternnet.py), the
+RSICD git-LFS sha256 and the git blob id of dataset_rsicd.json (201528014227051/RSICD_optimal at
+fc33b45), torchrs's Google-Drive mirrors (isaaccorley/torchrs scripts/download_{aid,rsicd}.sh), the Drive
+ids of the papers' READMEs. Every Hugging Face source is pinned to a commit. Where no checksum is
+published the first fetch records one in config/checksums.lock.json. Pure data: fetching never imports
+the converters (``rsrepro.data.sources.converters.LAYOUTS``).
 
 A dataset is one :class:`~rsrepro.data.sources.spec.Dataset` entry in :data:`DATASETS`: its files, its
 published layout (the converter and the stand-in writer follow from it), classes, image count, resolution
@@ -51,6 +52,17 @@ NWPU_CLASSES = (
     "parking_lot", "railway", "railway_station", "rectangular_farmland", "river", "roundabout", "runway",
     "sea_ice", "ship", "snowberg", "sparse_residential", "stadium", "storage_tank", "tennis_court",
     "terrace", "thermal_power_station", "wetland",
+)  # fmt: skip
+# The 38 folder names as torchgeo 7ea0616 datasets/patternnet.py lists them (its docstring; the fixture
+# tests/data/patternnet holds airplane/ and bridge/ of them, as PatternNet/images/<class>/<class>NNN.jpg).
+PATTERNNET_CLASSES = (
+    "airplane", "baseball_field", "basketball_court", "beach", "bridge", "cemetery", "chaparral",
+    "christmas_tree_farm", "closed_road", "coastal_mansion", "crosswalk", "dense_residential",
+    "ferry_terminal", "football_field", "forest", "freeway", "golf_course", "harbor", "intersection",
+    "mobile_home_park", "nursing_home", "oil_gas_field", "oil_well", "overpass", "parking_lot",
+    "parking_space", "railway", "river", "runway", "runway_marking", "shipping_yard", "solar_panel",
+    "sparse_residential", "storage_tank", "swimming_pool", "tennis_court", "transformer_station",
+    "wastewater_treatment_plant",
 )  # fmt: skip
 
 CLIP_RSICD_DATA = (
@@ -207,6 +219,31 @@ DATASETS: dict[str, Dataset] = {
             layout=ZeroShotMat(attributes=98),  # attri_dim of the released code
             images=56000,
             published_size=256,
+        ),
+        # Beyond the papers: no paper preset runs it; list it under a paper's datasets in an overlay.
+        Dataset(
+            name="patternnet",
+            title="PatternNet (38 classes x 800 .jpg, 256 px)",
+            homepage="https://sites.google.com/view/zhouwx/dataset",
+            files={
+                "archive": RemoteFile(
+                    "PatternNet.zip",
+                    # torchgeo's pinned Hugging Face copy and its md5 (7ea0616, datasets/patternnet.py).
+                    urls=(
+                        f"{HF_DATASETS}/torchgeo/PatternNet/resolve/2dbd901b00e301967a5c5146b25454f5d3455ad0/"
+                        "PatternNet.zip",
+                    ),
+                    checksum="md5:96d54b3224c5350a98d55d5a7e6984ad",
+                    manual="the Google Drive link on https://sites.google.com/view/zhouwx/dataset (a zip "
+                    "holding PatternNet/images/<class>/<class>NNN.jpg)",
+                    members=PATTERNNET_CLASSES,
+                )
+            },
+            classes=PATTERNNET_CLASSES,
+            layout=ClassFolders("PatternNet/images", "{cls}{i:03d}", ".jpg", first=1),  # airplane001.jpg
+            images=30400,
+            published_size=256,
+            download_bytes=1.43e9,  # the file listing of the pinned commit on Hugging Face
         ),
     )
 }
