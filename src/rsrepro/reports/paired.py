@@ -16,6 +16,12 @@ Items with ``strata`` (their classes) are drawn within each stratum, its size ke
 accuracy's classes then keep their test images' count in every draw, as the split fixed them, so no class
 drops out of the mean and each draw is the headline metric of a test set like the real one (DSVA's ZSL
 accuracy and GZSL H). Without strata (OA, mR) the items are drawn from all of them.
+
+A paper states its comparisons (``paired_comparisons``, one table row each) as dicts: ``dataset``,
+``setting``, ``metric``, ``comparison`` (its name, "A − B"), ``pairs`` (per seed the runs A and B, as its
+``item_scores`` takes them) and, where needed, ``scored_as`` (options of ``item_scores``), ``common_items``
+(score both on the test items they share, where one model leaves some out) and ``reads`` (the further
+files the scoring reads: with ``pairs``, the paired_table rule's inputs).
 """
 
 from __future__ import annotations
@@ -23,11 +29,16 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from rsrepro.metrics.retrieval import RECALL_KS, Ties, image_to_text_ranks, text_to_image_ranks
 from rsrepro.reports.tables import MISSING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 LEVEL = 0.95
 DRAWS = 2000
@@ -135,7 +146,11 @@ def paired_difference(
     chosen = rng.integers(0, len(pairs), size=(draws, len(pairs)))  # seeds drawn with replacement
     which = rng.integers(0, draws, size=(draws, len(pairs)))  # an independent within-run draw for each
     means = stacked[chosen, which].mean(1)
-    low, high = np.nanquantile(means, [(1 - LEVEL) / 2, (1 + LEVEL) / 2])
+    low, high = (
+        np.nanquantile(means, [(1 - LEVEL) / 2, (1 + LEVEL) / 2])
+        if not np.isnan(means).all()
+        else (np.nan,) * 2
+    )  # a metric NaN on every draw (DSVA's faithful S with a seen class left without test images)
     return PairedDifference(
         float(np.mean(fulls)), float(low), float(high), len(pairs), len(pairs[0][0].items)
     )
@@ -200,6 +215,13 @@ def retrieval_scores(
     )
 
 
+READING = (
+    "**difference**: the first model minus the second, in percentage points, on the same test images of "
+    "each run (mean over seeds); **95% interval**: from drawing those images again (within class for a mean "
+    "per-class accuracy), the same draw for both models, then the seeds; **excludes 0**: yes when the "
+    "interval lies on one side of 0, a difference beyond test-set and seed noise."
+)  # how to read a paired table, under each one shown
+
 PAIRED_COLUMNS = [
     "dataset",
     "setting",
@@ -248,3 +270,12 @@ def paired_rows(comparisons: Sequence[dict], scores: Callable[..., ItemScores]) 
             }
         )
     return rows
+
+
+def read_paired_table(path: str | Path) -> pd.DataFrame:
+    """A paired table's CSV as the reports show it: its cells as written (signs, :data:`MISSING`), the
+    comparison named."""
+    import pandas as pd
+
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    return table.drop(columns="group").rename(columns={"method": "comparison"})
