@@ -117,6 +117,13 @@ def resampled_rows(
         yield np.hstack([g[rng.integers(0, len(g), size=(size, len(g)))] for g in groups])
 
 
+def draw_counts(idx: np.ndarray, n: int) -> np.ndarray:
+    """How often each of the ``n`` rows is drawn in each draw of ``idx`` (draws, n): the draws' sums are
+    then ``counts @ values``, exact for the integer counts, without a (draws, n, k) copy of the values."""
+    flat = (idx + n * np.arange(len(idx))[:, None]).ravel()
+    return np.bincount(flat, minlength=len(idx) * n).reshape(len(idx), n).astype(np.float64)
+
+
 def within_run_draws(
     a: ItemScores, b: ItemScores, draws: int, rng: np.random.Generator
 ) -> tuple[float, np.ndarray]:
@@ -126,8 +133,9 @@ def within_run_draws(
     out = np.empty(draws)
     done = 0
     for idx in resampled_rows(len(a.items), a.strata, draws, rng):
-        metric_a = a.combine(ratios(a.numerator[idx].sum(1), a.denominator[idx].sum(1)))
-        metric_b = b.combine(ratios(b.numerator[idx].sum(1), b.denominator[idx].sum(1)))
+        counts = draw_counts(idx, len(a.items))
+        metric_a = a.combine(ratios(counts @ a.numerator, counts @ a.denominator))
+        metric_b = b.combine(ratios(counts @ b.numerator, counts @ b.denominator))
         out[done : done + len(idx)] = metric_a - metric_b
         done += len(idx)
     return a.metric() - b.metric(), out
