@@ -17,6 +17,7 @@ from rsrepro.dsva import targets as dsva
 from rsrepro.errors import RsreproError
 from rsrepro.lsenet import targets as lsenet
 from rsrepro.reports.headline import Headline
+from rsrepro.reports.paired import ItemScores
 from rsrepro.swan import targets as swan
 
 
@@ -44,6 +45,12 @@ class PaperTargets(Protocol):
     def headlines(self, summary_file: str) -> list[Headline]: ...
 
     def main_table(self, summary_files: list[str]) -> tuple[str, list[str], list[dict[str, Any]]]: ...
+
+    # Paired differences (rsrepro.reports.paired): the comparisons, each with its runs per seed, and
+    # one run's test items scored (with a comparison's ``scored_as`` options).
+    def paired_comparisons(self, config: dict[str, Any]) -> list[dict[str, Any]]: ...
+
+    def item_scores(self, run: str, **scored_as: str) -> ItemScores: ...
 
 
 PAPERS: dict[str, PaperTargets] = {paper.NAME: paper for paper in (lsenet, swan, dsva)}

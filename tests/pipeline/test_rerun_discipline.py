@@ -108,7 +108,7 @@ def test_what_only_the_evaluations_call_in_the_run_contract_retrains_nothing(tin
 
 def test_swan_aggregation_reruns_the_aggregate_and_the_reports_not_training(tiny_pipeline: Path) -> None:
     with edited_definition(source(tiny_pipeline, "swan/aggregate.py"), "aggregate_runs"):
-        # no model; the paired table reads each run's test outputs, not the aggregate
+        # no model; nor the paired table, which reads the runs' per-image outputs, never the aggregate
         assert planned(tiny_pipeline) == SWAN_DOWNSTREAM - {"swan_evaluate", "plot_curves", "paired_table"}
 
 

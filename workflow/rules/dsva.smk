@@ -5,6 +5,7 @@ from rsrepro.dsva import SETTINGS, STAGES
 from rsrepro.dsva import targets as dsva_targets
 from rsrepro.dsva.settings import job_train_settings
 from rsrepro.dsva.targets import DSVA, RUN, run_metrics
+from rsrepro.reports import targets as report_targets
 
 TRAINING = f"{RUN}/{{setting}}/{{dsva_variant}}/{{stage}}"  # one training: a setting's stage of a variant
 TRAINING_FILES = ("history.json", "test_outputs.npz")  # what its evaluation reads
@@ -126,6 +127,7 @@ rule dsva_report:
         notebook=notebook("dsva"),
         metrics=dsva_targets.summary_files(config),
         runs=dsva_targets.report_inputs(config),
+        paired=report_targets.paired_files("dsva")["csv"],
     output:
         html=report(
             report_file("dsva", "html"),
@@ -141,6 +143,7 @@ rule dsva_report:
                 "aggregate_files": dsva_targets.summary_files(config),
                 "runs": dsva_targets.report_runs(config),
                 "figures_dir": f"{FIGURES}/dsva",
+                "paired_table": report_targets.paired_files("dsva")["csv"],
             }
         ),
     shell:

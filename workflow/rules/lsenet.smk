@@ -1,6 +1,7 @@
 # LSE-Net: one training+evaluation job per dataset x variant x train ratio x split seed, an aggregate per
 # dataset, and the report. File lists come from rsrepro.lsenet.targets (plain, tested functions).
 from rsrepro.lsenet import targets as lsenet_targets
+from rsrepro.reports import targets as report_targets
 
 LSENET = lsenet_targets.LSENET
 RUN = lsenet_targets.run_dir("{dataset}", "{lsenet_variant}", "{ratio}", "{seed}")
@@ -94,6 +95,7 @@ rule lsenet_report:
         summaries=lsenet_targets.summary_files(config),
         runs=[run[name] for run in lsenet_targets.report_runs(config) for name in ("model", "history", "metrics")],
         prepared=[f"{PREPARED}/{dataset}" for dataset in config["lsenet"]["datasets"]],
+        paired=report_targets.paired_files("lsenet")["csv"],
     output:
         executed=report_file("lsenet", "ipynb"),
         key_figure=report(f"{FIGURES}/lsenet/curves.png", caption="../report/figure.rst", category="Key figures"),
@@ -111,6 +113,7 @@ rule lsenet_report:
                 "maps_run": lsenet_targets.maps_run(config),
                 "report": config["lsenet"]["report"],
                 "figures_dir": f"{FIGURES}/lsenet",
+                "paired_table": report_targets.paired_files("lsenet")["csv"],
             }
         ),
     shell:

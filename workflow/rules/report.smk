@@ -71,7 +71,7 @@ rule index_report:
         notebook=notebook("index"),
         tables=[f for paper in PAPERS for f in report_targets.table_files(paper).values()],  # it links them
         summaries=[f for files in report_targets.summary_files(config).values() for f in files],
-        paired=[report_targets.paired_files(paper)["csv"] for paper in report_targets.paired_papers()],
+        paired=[report_targets.paired_files(paper)["csv"] for paper in PAPERS],
     output:
         html=report(
             report_file("index", "html"),
@@ -93,7 +93,7 @@ rule index_report:
                 "preset": config["preset"],
                 "benchmarks_dir": BENCHMARKS,
                 "figures_dir": f"{FIGURES}/index",
-                "paired_tables": {p: report_targets.paired_files(p)["csv"] for p in report_targets.paired_papers()},
+                "paired_tables": {p: report_targets.paired_files(p)["csv"] for p in PAPERS},
             }
         ),
     shell:

@@ -1,6 +1,7 @@
 # SWAN (ICMR 2023): vocabulary (features), k runs per variant (train, selecting the best-validation
 # checkpoint and encoding the test split with it; evaluate those embeddings), aggregate over runs, report.
 from rsrepro.swan import targets as swan_targets
+from rsrepro.reports import targets as report_targets
 
 RUN = swan_targets.run_dir("{dataset}", "{swan_variant}", "{seed}")
 
@@ -104,6 +105,7 @@ rule swan_report:
         aggregates=swan_targets.summary_files(config),
         runs=[run[name] for run in swan_targets.report_runs(config) for name in ("history", "metrics", "test_outputs")],
         prepared=[f"{PREPARED}/{d}" for d in config["swan"]["datasets"]],
+        paired=report_targets.paired_files("swan")["csv"],
     output:
         html=report(
             report_file("swan", "html"),
@@ -122,6 +124,7 @@ rule swan_report:
                 "aggregate_files": dict(zip(config["swan"]["datasets"], swan_targets.summary_files(config))),
                 "runs": swan_targets.report_runs(config),
                 "figures_dir": f"{FIGURES}/swan",
+                "paired_table": report_targets.paired_files("swan")["csv"],
             }
         ),
     shell:

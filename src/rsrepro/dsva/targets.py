@@ -4,17 +4,24 @@ variants, and the headline rows of its aggregates. Plain functions of the Snakem
 from __future__ import annotations
 
 import re
+from itertools import product
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from rsrepro.dsva import SETTINGS, STAGES, VARIANTS
+from rsrepro.dsva.predictions import gzsl_predictions, zsl_predictions
 from rsrepro.dsva.settings import train_settings
+from rsrepro.dsva.summary import BRANCHES, HEADLINE
 from rsrepro.io import read_json
 from rsrepro.metrics.runs import mean_and_std
 from rsrepro.paths import PREPARED, paper_dir, report_file, split_of, split_tag, zero_shot_split
 from rsrepro.reports import paper_numbers
 from rsrepro.reports.headline import Headline
+from rsrepro.reports.paired import ItemScores, gzsl_h_scores, per_class_scores
 from rsrepro.reports.tables import cell
+from rsrepro.training.run import read_outputs
 
 __all__ = ["VARIANTS"]  # the registry's PaperTargets.VARIANTS
 NAME = "dsva"
@@ -32,6 +39,12 @@ BASELINE = "zero_shot_baseline"  # its runs' folder and variant name
 DSVA = paper_dir(NAME)
 TRAINING = (("history", "json"), ("model", "pt"))  # what the report reads of a training
 RUN = DSVA + "/{dataset}/{split}_seed{seed}"
+HEADLINE_METRICS = (("zsl", "ZSL"), ("H", "GZSL H"))  # summary key, label
+
+
+def training_file(root: str | Path, setting: str, variant: str, stage: str, name: str) -> str:
+    """A file of one training of a split file's run (``root``: ``RUN``), as rule dsva_train writes it."""
+    return f"{root}/{setting}/{variant}/{stage}/{name}"
 
 
 def run_dirs(config: dict[str, Any], dataset: str, setting: str = "zsl") -> list[str]:
@@ -79,7 +92,8 @@ def report_runs(config: dict[str, Any]) -> list[dict[str, Any]]:
                 trainings = {
                     setting: {
                         stage: {
-                            name: f"{root}/{setting}/{variant}/{stage}/{name}.{ext}" for name, ext in TRAINING
+                            name: training_file(root, setting, variant, stage, f"{name}.{ext}")
+                            for name, ext in TRAINING
                         }
                         for stage in STAGES
                     }
@@ -170,7 +184,7 @@ def headlines(summary_file: str) -> list[Headline]:
             continue
         seeds = per_seed[(row["dataset"], row["split"], row["variant"], row["protocol"])]
         base = baseline.get((row["dataset"], row["split"]))
-        for key, label in (("zsl", "ZSL"), ("H", "GZSL H")):
+        for key, label in HEADLINE_METRICS:
             rows.append(
                 Headline(
                     paper=NAME,
@@ -219,3 +233,86 @@ def main_table(summary_files: list[str]) -> tuple[str, list[str], list[dict[str,
             )
     caption = "Zero-shot scene classification (%): ZSL accuracy on the unseen classes, GZSL U, S and H."
     return caption, columns, rows
+
+
+def paired_comparisons(config: dict[str, Any]) -> list[dict[str, Any]]:
+    """ZSL accuracy and GZSL H differences per split and headline protocol, over the same test images of
+    each split seed (rsrepro.reports.paired): corrected minus faithful, and each variant minus the
+    zero-shot baseline. The baseline is scored on the test images it shares with DSVA, which leaves out
+    of its evaluation the unseen images its attributes were collected from (``eval_excluded``)."""
+    cfg = config["dsva"]
+    versus = [(f"{variant} − zero-shot baseline", variant, BASELINE) for variant in cfg["variants"]]
+    if {"faithful", "corrected"} <= set(cfg["variants"]):
+        versus.insert(0, ("corrected − faithful", "corrected", "faithful"))
+    found = []
+    for dataset in cfg["datasets"]:
+        for split in cfg["splits"]:
+            roots = [RUN.format(dataset=dataset, split=split_tag(split), seed=s) for s in cfg["split_seeds"]]
+            for protocol in HEADLINE_PROTOCOLS:
+                for (key, label), (comparison, a, b) in product(HEADLINE_METRICS, versus):
+                    pairs = [[f"{root}/{a}/metrics.json", f"{root}/{b}/metrics.json"] for root in roots]
+                    reads = [file for pair in pairs for run in pair for file in scored_files(run, key)]
+                    found.append(
+                        {
+                            "dataset": dataset,
+                            "setting": f"{split}, {protocol} epochs",
+                            "metric": label,
+                            "comparison": comparison,
+                            "pairs": pairs,
+                            "scored_as": {"protocol": protocol, "metric": key},
+                            "common_items": b == BASELINE,
+                            "reads": reads,
+                        }
+                    )
+    return found
+
+
+def setting_of(metric: str) -> str:
+    """The setting whose training reports ``metric`` (``zsl`` or ``H``)."""
+    return next(setting for setting, keys in HEADLINE.items() if metric in keys)
+
+
+def scored_files(run: str, metric: str) -> list[str]:
+    """What :func:`item_scores` reads of a run (its ``metrics.json``) for ``metric``: the summary, the
+    test outputs (of the training that reports it), and the baseline's split file (its classes)."""
+    key, root = run_key(run), Path(run).parent.parent
+    if key["variant"] == BASELINE:
+        split = zero_shot_split(key["dataset"], split_tag(key["split"]), key["seed"])
+        return [run, f"{root}/{BASELINE}/test_outputs.npz", split]
+    return [run, training_file(root, setting_of(metric), key["variant"], "full", "test_outputs.npz")]
+
+
+def item_scores(run: str, protocol: str, metric: str) -> ItemScores:
+    """A run's test images scored for ``metric`` (``zsl`` or ``H``) as its headline under ``protocol``
+    (one component per class, drawn within class): the predictions of the reported branch at the epoch
+    dsva-summarize chose (in its ``metrics.json``); the baseline's, which has no epochs, from its class
+    scores as rsrepro.baselines.zero_shot predicts."""
+    summary, outputs, *split_file = scored_files(run, metric)
+    out, metrics = read_outputs(outputs), read_json(summary)
+    if split_file:
+        return _baseline_scores(out, read_json(split_file[0]), metrics["gamma"], metric)
+    labels, index = out["labels"], out["index"]
+    setting = setting_of(metric)
+    epoch = metrics["protocols"][protocol][f"{setting}_epoch"]
+    if epoch is None:  # no epoch beat 0: the released code reports its initial zeros
+        return per_class_scores(labels, np.full_like(labels, -1), index, np.unique(labels))
+    predicted = out["predictions"][epoch][BRANCHES.index("")]
+    if metric == "zsl":
+        return per_class_scores(labels, predicted, index, out["candidates"])
+    faithful = bool(metrics["runs"][setting]["faithful"])
+    return gzsl_h_scores(labels, predicted, index, out["unseen"], out["seen"], plain_seen_mean=faithful)
+
+
+def _baseline_scores(
+    out: dict[str, np.ndarray], split: dict[str, Any], gamma: float, metric: str
+) -> ItemScores:
+    """The zero-shot baseline's: ZSL on the unseen test images among the unseen classes, GZSL H after
+    calibrated stacking with its gamma (on scores)."""
+    labels, index, scores = out["labels"], out["index"], out["scores"]
+    seen, unseen = np.asarray(split["seen_classes"]), np.asarray(split["unseen_classes"])
+    if metric == "zsl":
+        rows = np.isin(labels, unseen)
+        predicted = zsl_predictions(scores[rows], unseen)
+        return per_class_scores(labels[rows], predicted, index[rows], unseen)
+    predicted = gzsl_predictions(scores, labels, seen, gamma, faithful=False)
+    return gzsl_h_scores(labels, predicted, index, unseen, seen, plain_seen_mean=False)

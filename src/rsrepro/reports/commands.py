@@ -92,8 +92,8 @@ def _paired(args: argparse.Namespace) -> None:
     from rsrepro.reports.tables import write_tables
 
     rows = paired_rows(args.comparisons, paper(args.paper).item_scores)
-    caption = "Paired differences (percentage points) over the same test items: bootstrap within each run, "
-    caption += "then over seeds; 95% interval."
+    caption = "Paired differences (percentage points) over the same test items: bootstrap over the items "
+    caption += "within each run (within class for a mean per-class accuracy), then over seeds; 95% interval."
     write_tables(args.csv, args.tex, PAIRED_COLUMNS, rows, caption)
 
 

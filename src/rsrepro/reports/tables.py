@@ -40,6 +40,7 @@ def latex_escape(text: str) -> str:
         ("_", r"\_"),
         ("#", r"\#"),
         (MISSING, "--"),
+        ("−", "$-$"),  # the minus of "A − B" (pdfLaTeX's utf8 input has no U+2212)
     ):
         text = text.replace(char, escaped)
     return text.replace("±", r"$\pm$")

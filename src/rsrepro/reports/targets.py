@@ -31,18 +31,17 @@ def headline_summary_file() -> str:
     return f"{TABLES}/summary.md"
 
 
-def paired_papers() -> list[str]:
-    """The papers whose targets define paired comparisons (rsrepro.reports.paired)."""
-    return [name for name, paper in PAPERS.items() if hasattr(paper, "paired_comparisons")]
-
-
 def paired_files(paper: str) -> dict[str, str]:
+    """A paper's paired differences (rsrepro.reports.paired) as CSV and LaTeX; its report and the index
+    show the CSV."""
     return {"csv": f"{TABLES}/{paper}_paired.csv", "tex": f"{TABLES}/{paper}_paired.tex"}
 
 
 def paired_inputs(config: dict[str, Any], paper: str) -> list[str]:
-    comparisons = PAPERS[paper].paired_comparisons(config)  # type: ignore[attr-defined]
-    return list(dict.fromkeys(f for c in comparisons for pair in c["pairs"] for f in pair))
+    """The files a paper's paired table reads: its comparisons' runs, and what else they name (``reads``)."""
+    comparisons = PAPERS[paper].paired_comparisons(config)
+    files = [f for c in comparisons for f in [*(f for pair in c["pairs"] for f in pair), *c.get("reads", [])]]
+    return list(dict.fromkeys(files))
 
 
 def configfile_args(configfiles: Iterable[str | Path]) -> str:
@@ -91,7 +90,7 @@ def final_targets(config: dict[str, Any]) -> list[str]:
     """What ``rule all`` asks for: the data, every paper's summaries and report, the DVC files, the index."""
     papers = [f for paper in PAPERS.values() for f in paper.final_targets(config)]
     tables = [f for name in PAPERS for f in table_files(name).values()]
-    tables += [f for name in paired_papers() for f in paired_files(name).values()]
+    tables += [f for name in PAPERS for f in paired_files(name).values()]
     return (
         data_targets(config)
         + papers
