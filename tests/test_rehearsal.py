@@ -4,6 +4,7 @@ the real formats; and the projection of the full run's cost from what it measure
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -106,6 +107,23 @@ def test_the_projection_prices_each_stage_at_its_workload_rate_and_floor() -> No
     longer = {**config, "lsenet": {**config["lsenet"], "train": {**config["lsenet"]["train"], "epochs": 76}}}
     doubled = projection.price(projection.lsenet_stages(longer)[0], rates)
     assert doubled.seconds == pytest.approx(2 * train.seconds)
+
+
+def test_checkpoints_by_time_are_counted_from_each_runs_priced_work() -> None:
+    stage = projection.Stage("lsenet", "ucm", "jobs", 10, checkpoints=10 * 38, checkpoint_minutes=10)
+    assert projection.checkpoints_written(stage, 10 * 25 * 60) == 10 * 3  # at 10 and 20 minutes, and the end
+    assert projection.checkpoints_written(stage, 10 * 5 * 60) == 10  # a run under 10 minutes: the end's alone
+    assert projection.checkpoints_written(stage, 10 * 1e6) == 380  # never more than one per epoch
+    every_epoch = dataclasses.replace(stage, checkpoint_minutes=0.0)
+    assert projection.checkpoints_written(every_epoch, 10 * 5 * 60) == 380
+    measured = ["lsenet train", "lsenet test", "swan train", "swan encode"]
+    measured += ["dsva faithful crop fine-tune", "dsva faithful crop predict"]
+    rates = projection.Rates(dict.fromkeys(measured, 1e5), checkpoint_s={"lsenet": 2.0})
+    rows = [r for r in projection.project(paper_preset(), rates) if r.stage.setting == "ucm"]
+    work = sum(r.seconds for r in rows if r.stage.name != "jobs")
+    (jobs,) = (r for r in rows if r.stage.name == "jobs")
+    assert jobs.checkpoints == projection.checkpoints_written(jobs.stage, work) < jobs.stage.checkpoints
+    assert jobs.seconds == pytest.approx(2.0 * jobs.checkpoints)
 
 
 def test_the_disk_projection_counts_the_registry_datasets_the_config_declares() -> None:

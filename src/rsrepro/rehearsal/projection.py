@@ -7,7 +7,10 @@ the jobs' fixed costs. A stage's samples are counted from the real datasets' ima
 schedules of ``config/paper.yaml``; each sample belongs to a *workload* (a model at a precision and
 phase: ``"lsenet train"``, ``"dsva corrected crop warm-up"``, ...), whose measured rate prices it::
 
-    hours = sum over workloads (samples / rate) + jobs x start-up + epochs x checkpoint
+    hours = sum over workloads (samples / rate) + jobs x start-up + checkpoints x checkpoint
+
+where a run checkpoints after every epoch, or with ``checkpoint_minutes`` at most once per that many
+minutes of its work and after its last epoch,
 
 with the stage's floor at the device's peak beside it: samples x FLOPs per sample / peak FLOP/s. A
 workload that was not measured is priced at the nearest measured one, and the row says so.
@@ -18,6 +21,8 @@ published.
 from __future__ import annotations
 
 import itertools
+import math
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -85,7 +90,8 @@ class Stage:
     name: str
     runs: int
     work: tuple[tuple[str, float], ...] = ()
-    checkpoints: int = 0  # the jobs stage: epochs that end with a checkpoint, over every run
+    checkpoints: int = 0  # the jobs stage: epochs over every run (a checkpoint each with no time limit)
+    checkpoint_minutes: float = 0.0  # the jobs stage: the paper's train.checkpoint_minutes
 
     @property
     def samples(self) -> float:
@@ -101,6 +107,7 @@ class Priced:
     seconds: float
     flops: float | None
     notes: tuple[str, ...] = ()
+    checkpoints: int = 0  # the jobs stage: the checkpoints its runs write
 
     @property
     def hours(self) -> float:
@@ -114,6 +121,10 @@ class Priced:
     def floor_hours(self, peak_flops: float) -> float | None:
         """The stage's hours at ``peak_flops`` FLOP/s: the least any implementation could take."""
         return None if self.flops is None else self.flops / peak_flops / 3600
+
+
+def minutes(train: dict[str, Any]) -> dict[str, float]:
+    return {"checkpoint_minutes": float(train.get("checkpoint_minutes", 0))}
 
 
 def lsenet_stages(config: dict[str, Any]) -> list[Stage]:
@@ -136,7 +147,7 @@ def lsenet_stages(config: dict[str, Any]) -> list[Stage]:
         stages += [
             Stage("lsenet", dataset, "train", jobs, (("lsenet train", trained),)),
             Stage("lsenet", dataset, "test", jobs, (("lsenet test", tested),)),
-            Stage("lsenet", dataset, "jobs", jobs, checkpoints=jobs * train["epochs"]),
+            Stage("lsenet", dataset, "jobs", jobs, checkpoints=jobs * train["epochs"], **minutes(train)),
         ]
     return stages
 
@@ -156,7 +167,7 @@ def swan_stages(config: dict[str, Any]) -> list[Stage]:
         stages += [
             Stage("swan", dataset, "train", runs, (("swan train", runs * train["epochs"] * pairs),)),
             Stage("swan", dataset, "encode", runs, (("swan encode", runs * (train["epochs"] * val + test)),)),
-            Stage("swan", dataset, "jobs", runs, checkpoints=runs * train["epochs"]),
+            Stage("swan", dataset, "jobs", runs, checkpoints=runs * train["epochs"], **minutes(train)),
         ]
     return stages
 
@@ -199,7 +210,7 @@ def dsva_stages(config: dict[str, Any]) -> list[Stage]:
         stages += [
             Stage("dsva", setting, "train", jobs, tuple(train_work.items())),
             Stage("dsva", setting, "predict", jobs, tuple(predict_work.items())),
-            Stage("dsva", setting, "jobs", jobs, checkpoints=checkpoints),
+            Stage("dsva", setting, "jobs", jobs, checkpoints=checkpoints, **minutes(cfg["train"])),
         ]
     return stages
 
@@ -216,12 +227,24 @@ def preset_stages(config: dict[str, Any]) -> list[Stage]:
     return [stage for paper in PAPERS for stage in PAPER_STAGES[paper](config)]
 
 
-def price(stage: Stage, rates: Rates) -> Priced:
-    """The stage's seconds at the measured rates, and its FLOPs where every workload's were counted."""
+def checkpoints_written(stage: Stage, work_seconds: float) -> int:
+    """The checkpoints the jobs ``stage``'s runs write, their work (training and evaluation) taking
+    ``work_seconds`` in all: every epoch's, or with ``checkpoint_minutes`` one per that many minutes of a
+    run (its runs' mean) and the last epoch's, never more than one per epoch."""
+    if not stage.checkpoint_minutes or not stage.runs:
+        return stage.checkpoints
+    per_run = math.floor(work_seconds / stage.runs / (60 * stage.checkpoint_minutes)) + 1
+    return min(stage.checkpoints, stage.runs * per_run)
+
+
+def price(stage: Stage, rates: Rates, work_seconds: float = 0.0) -> Priced:
+    """The stage's seconds at the measured rates, and its FLOPs where every workload's were counted; a
+    jobs stage's checkpoints follow from ``work_seconds``, its runs' work as priced."""
     if stage.name == "jobs":
+        written = checkpoints_written(stage, work_seconds)
         seconds = stage.runs * rates.startup_s.get(stage.paper, 0.0)
-        seconds += stage.checkpoints * rates.checkpoint_s.get(stage.paper, 0.0)
-        return Priced(stage, seconds, None)
+        seconds += written * rates.checkpoint_s.get(stage.paper, 0.0)
+        return Priced(stage, seconds, None, checkpoints=written)
     seconds, notes, used = 0.0, [], []
     for workload, samples in stage.work:
         pricer = rates.pick(workload)
@@ -236,7 +259,15 @@ def price(stage: Stage, rates: Rates) -> Priced:
 
 def project(config: dict[str, Any], rates: Rates) -> list[Priced]:
     """The whole preset ``config`` (params.yaml with config/paper.yaml over it), stage by stage."""
-    return [price(stage, rates) for stage in preset_stages(config)]
+    stages = preset_stages(config)
+    work = {i: price(stage, rates) for i, stage in enumerate(stages) if stage.name != "jobs"}
+    work_seconds = Counter()
+    for priced in work.values():
+        work_seconds[priced.stage.paper, priced.stage.setting] += priced.seconds
+    return [
+        work.get(i) or price(stage, rates, work_seconds[stage.paper, stage.setting])
+        for i, stage in enumerate(stages)
+    ]
 
 
 def total_hours(rows: Iterable[Priced]) -> float:
@@ -268,7 +299,7 @@ def table(rows: list[Priced], rates: Rates, peak_flops: float) -> list[str]:
         lead = f"  {s.paper:6} {s.setting:18} {s.name:8} {s.runs:4d}"
         if s.name == "jobs":
             start, ckpt = rates.startup_s.get(s.paper, 0.0), rates.checkpoint_s.get(s.paper, 0.0)
-            how = f"{s.runs} x {start:.1f} s start-up + {s.checkpoints} checkpoints x {ckpt:.2f} s"
+            how = f"{s.runs} x {start:.1f} s start-up + {r.checkpoints} checkpoints x {ckpt:.2f} s"
             lines.append(f"{lead} {'':12} {'':9} {r.hours:9.2f}   ({how})")
             continue
         floor = r.floor_hours(peak_flops)
